@@ -1,0 +1,378 @@
+//! Durable, idempotent event consumption. A [`Consumer`] reads one durable pull consumer of the
+//! stream and, for each message, in one database transaction: records the event id in
+//! `processed_events` (`ON CONFLICT DO NOTHING`), applies the [`Handler`], commits, then acks.
+//! A duplicate is acked without effect. A transient failure is retried with backoff; a message
+//! that can never be applied (undecodable, or still failing after `max_attempts`) is copied to
+//! `<prefix>.dlq.<consumer>` with the reason in a header, then terminated, and the stream moves on.
+
+use std::{future::Future, time::Duration};
+
+use anyhow::Context as _;
+use async_nats::{
+    HeaderMap,
+    jetstream::{
+        AckKind, Message,
+        consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull},
+        message::PublishMessage,
+    },
+};
+use bytes::Bytes;
+use futures::StreamExt as _;
+use sqlx::{PgConnection, PgPool};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument as _, Span, field::Empty};
+use uuid::Uuid;
+
+use crate::{
+    bus::{EventBus, headers},
+    task::{backoff, sleep_or_cancel},
+    telemetry::{self, NatsHeaderExtractor},
+};
+
+/// One event as handed to a [`Handler`].
+#[derive(Debug, Clone)]
+pub struct InboundEvent {
+    /// The event id (from `Ess-Event-Id`, else `Nats-Msg-Id`).
+    pub event_id: Uuid,
+    /// Subject without the deployment prefix (`registry.partner.registered`).
+    pub subject: String,
+    /// `Ess-Event-Type`, the payload's protobuf message name (empty if the header is missing).
+    pub event_type: String,
+    /// The encoded payload.
+    pub payload: Bytes,
+}
+
+/// Why a handler could not apply an event.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// The event can never be applied (undecodable, violates the contract): dead-letter it now.
+    #[error("poisoned event: {0}")]
+    Poison(String),
+    /// Something that may work later (database hiccup): retry with backoff.
+    #[error(transparent)]
+    Transient(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for HandlerError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Transient(e.into())
+    }
+}
+
+/// What a service does with one event, inside the consumer's transaction. Unknown event types
+/// should be ignored (`Ok`): producers may add facts before every consumer knows them.
+pub trait Handler: Send + Sync + 'static {
+    /// Applies `event` using `tx`; the caller commits on `Ok` and rolls back on `Err`.
+    fn handle<'a>(
+        &'a self,
+        tx: &'a mut PgConnection,
+        event: &'a InboundEvent,
+    ) -> impl Future<Output = Result<(), HandlerError>> + Send + 'a;
+}
+
+/// Settings of one durable consumer.
+#[derive(Debug, Clone)]
+pub struct ConsumerConfig {
+    /// Durable name, also the key in `processed_events` and the dead-letter subject's last token.
+    pub durable: String,
+    /// Subject filter without the prefix (`registry.>`). One per consumer: NATS 2.9 has no lists.
+    pub filter: String,
+    /// Deliveries before a still-failing message is dead-lettered.
+    pub max_attempts: u64,
+    /// First retry delay; doubles per attempt up to `retry_cap`.
+    pub retry_base: Duration,
+    /// Longest retry delay.
+    pub retry_cap: Duration,
+    /// How long the server waits for an ack before redelivering (a consumer that died mid-message).
+    pub ack_wait: Duration,
+}
+
+impl ConsumerConfig {
+    /// Defaults: 5 attempts, retries from 200 ms up to 10 s, 30 s ack wait.
+    pub fn new(durable: impl Into<String>, filter: impl Into<String>) -> Self {
+        Self {
+            durable: durable.into(),
+            filter: filter.into(),
+            max_attempts: 5,
+            retry_base: Duration::from_millis(200),
+            retry_cap: Duration::from_secs(10),
+            ack_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What happened to one message (recorded on its span as `ess.outcome`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Applied and committed.
+    Applied,
+    /// Already processed before: nothing changed.
+    Duplicate,
+    /// Failed; will be redelivered.
+    Retrying,
+    /// Copied to the dead-letter subject and terminated.
+    DeadLettered,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Applied => "applied",
+            Self::Duplicate => "duplicate",
+            Self::Retrying => "retrying",
+            Self::DeadLettered => "dead_lettered",
+        }
+    }
+}
+
+/// A running durable consumer.
+pub struct Consumer<H> {
+    pool: PgPool,
+    bus: EventBus,
+    config: ConsumerConfig,
+    handler: H,
+}
+
+const RECONNECT_BASE: Duration = Duration::from_millis(200);
+const RECONNECT_CAP: Duration = Duration::from_secs(5);
+
+impl<H: Handler> Consumer<H> {
+    /// A consumer applying `handler` to the events matching `config.filter`.
+    pub fn new(pool: PgPool, bus: EventBus, config: ConsumerConfig, handler: H) -> Self {
+        Self { pool, bus, config, handler }
+    }
+
+    /// Creates the durable consumer on the stream if needed (idempotent).
+    pub async fn ensure(&self) -> anyhow::Result<PullConsumer> {
+        let stream = self
+            .bus
+            .jetstream
+            .get_stream(&self.bus.stream)
+            .await
+            .with_context(|| format!("looking up stream {}", self.bus.stream))?;
+        stream
+            .get_or_create_consumer(
+                &self.config.durable,
+                pull::Config {
+                    durable_name: Some(self.config.durable.clone()),
+                    filter_subject: self.bus.subject(&self.config.filter),
+                    ack_policy: AckPolicy::Explicit,
+                    deliver_policy: DeliverPolicy::All,
+                    ack_wait: self.config.ack_wait,
+                    // Unlimited on the server: the attempt limit is ours, so that the last failure
+                    // goes to the dead-letter subject instead of silently stopping redelivery.
+                    max_deliver: -1,
+                    ..Default::default()
+                },
+            )
+            .await
+            .with_context(|| format!("creating durable consumer {}", self.config.durable))
+    }
+
+    /// Consumes until `token` is cancelled; the message in hand is finished first. Lost
+    /// connections are re-established with backoff.
+    pub async fn run(self, token: CancellationToken) -> anyhow::Result<()> {
+        let mut failures = 0u32;
+        loop {
+            if token.is_cancelled() {
+                return Ok(());
+            }
+            match self.consume(&token, &mut failures).await {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    failures += 1;
+                    let delay = backoff(failures, RECONNECT_BASE, RECONNECT_CAP);
+                    tracing::warn!(consumer = %self.config.durable, error = ?e, retry_in_ms = delay.as_millis() as u64, "platform.consumer.stream_failed");
+                    if !sleep_or_cancel(delay, &token).await {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    async fn consume(&self, token: &CancellationToken, failures: &mut u32) -> anyhow::Result<()> {
+        let consumer = self.ensure().await?;
+        let mut messages = consumer.messages().await.context("opening the message stream")?;
+        loop {
+            let next = tokio::select! {
+                _ = token.cancelled() => return Ok(()),
+                next = messages.next() => next,
+            };
+            let message = match next {
+                Some(Ok(m)) => m,
+                Some(Err(e)) => return Err(anyhow::Error::new(e).context("receiving from the consumer")),
+                None => anyhow::bail!("the message stream ended"),
+            };
+            *failures = 0;
+            self.process(message).await?;
+        }
+    }
+
+    /// Handles one message end to end; errors only when the message could not even be settled
+    /// (acked, nak'ed or terminated), which the caller treats as a lost connection.
+    async fn process(&self, message: Message) -> anyhow::Result<()> {
+        let info = message.info().map_err(|e| anyhow::anyhow!("message without JetStream info: {e}"))?;
+        let (delivered, stream_sequence) = (info.delivered.max(1) as u64, info.stream_sequence);
+        let empty = HeaderMap::new();
+        let hdrs = message.headers.as_ref().unwrap_or(&empty);
+        let header = |name: &str| hdrs.get(name).map(|v| v.as_str().to_owned());
+        let subject = message.subject.to_string();
+
+        let span = tracing::info_span!(
+            "consumer.process",
+            otel.name = %format!("{subject} process"),
+            otel.kind = "consumer",
+            otel.status_code = Empty,
+            messaging.system = "nats",
+            messaging.operation.type = "process",
+            messaging.destination.name = %subject,
+            messaging.consumer.group.name = %self.config.durable,
+            messaging.message.id = Empty,
+            messaging.nats.stream.sequence = stream_sequence,
+            messaging.nats.delivery_count = delivered,
+            ess.event.type = Empty,
+            ess.aggregate.id = Empty,
+            ess.aggregate.version = Empty,
+            ess.outcome = Empty,
+        );
+        telemetry::set_parent(&span, &NatsHeaderExtractor(hdrs));
+        for (field, name) in [
+            ("ess.event.type", headers::EVENT_TYPE),
+            ("ess.aggregate.id", headers::AGGREGATE_ID),
+            ("ess.aggregate.version", headers::AGGREGATE_VERSION),
+        ] {
+            if let Some(v) = header(name) {
+                span.record(field, v.as_str());
+            }
+        }
+
+        async {
+            let parsed = parse_event(&self.bus, &subject, &header, message.payload.clone());
+            let outcome = match parsed {
+                Err(reason) => self.dead_letter(&message, &reason, delivered).await?,
+                Ok(event) => {
+                    Span::current().record("messaging.message.id", event.event_id.to_string().as_str());
+                    match self.apply(&event).await {
+                        Ok(o) => {
+                            message.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
+                            o
+                        }
+                        Err(HandlerError::Poison(reason)) => self.dead_letter(&message, &reason, delivered).await?,
+                        Err(HandlerError::Transient(e)) if delivered >= self.config.max_attempts => {
+                            let reason = format!("failed {delivered} times; last error: {e:#}");
+                            self.dead_letter(&message, &reason, delivered).await?
+                        }
+                        Err(HandlerError::Transient(e)) => {
+                            let delay = backoff(delivered as u32, self.config.retry_base, self.config.retry_cap);
+                            tracing::warn!(error = ?e, attempt = delivered, retry_in_ms = delay.as_millis() as u64, "platform.consumer.retrying");
+                            message
+                                .ack_with(AckKind::Nak(Some(delay)))
+                                .await
+                                .map_err(|e| anyhow::anyhow!("nak: {e}"))?;
+                            Outcome::Retrying
+                        }
+                    }
+                }
+            };
+            let span = Span::current();
+            span.record("ess.outcome", outcome.as_str());
+            if outcome == Outcome::DeadLettered {
+                span.record("otel.status_code", "ERROR");
+            }
+            tracing::debug!(outcome = outcome.as_str(), "platform.consumer.processed");
+            anyhow::Ok(())
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// The idempotent transaction: mark processed, apply, commit.
+    async fn apply(&self, event: &InboundEvent) -> Result<Outcome, HandlerError> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(&self.config.durable)
+            .bind(event.event_id)
+            .execute(&mut *tx)
+            .await?;
+        if inserted.rows_affected() == 0 {
+            tx.commit().await?;
+            return Ok(Outcome::Duplicate);
+        }
+        self.handler.handle(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(Outcome::Applied)
+    }
+
+    /// Copies the message to the dead-letter subject (awaiting the ack), then terminates it.
+    async fn dead_letter(&self, message: &Message, reason: &str, delivered: u64) -> anyhow::Result<Outcome> {
+        let info = message.info().map_err(|e| anyhow::anyhow!("message info: {e}"))?;
+        let mut hdrs = message.headers.clone().unwrap_or_default();
+        hdrs.insert(headers::DLQ_REASON, sanitize_header(reason).as_str());
+        hdrs.insert(headers::DLQ_CONSUMER, self.config.durable.as_str());
+        hdrs.insert(headers::DLQ_ORIGINAL_SUBJECT, message.subject.as_str());
+        hdrs.insert(headers::DLQ_ORIGINAL_SEQUENCE, info.stream_sequence.to_string().as_str());
+        hdrs.insert(headers::DLQ_DELIVERIES, delivered.to_string().as_str());
+        // Its own message id: the original's would be dropped as a duplicate within the window.
+        let dlq_id = format!("dlq.{}.{}", self.config.durable, info.stream_sequence);
+        hdrs.insert(headers::MSG_ID, dlq_id.as_str());
+        let subject = self.bus.dead_letter_subject(&self.config.durable);
+        let ack = self
+            .bus
+            .jetstream
+            .send_publish(subject.clone(), PublishMessage::build().payload(message.payload.clone()).headers(hdrs))
+            .await
+            .with_context(|| format!("publishing dead letter on {subject}"))?;
+        ack.await.with_context(|| format!("ack of dead letter on {subject}"))?;
+        message
+            .ack_with(AckKind::Term)
+            .await
+            .map_err(|e| anyhow::anyhow!("terminating a dead-lettered message: {e}"))?;
+        tracing::error!(consumer = %self.config.durable, dead_letter_subject = %subject, reason, "platform.consumer.dead_lettered");
+        Ok(Outcome::DeadLettered)
+    }
+}
+
+/// Reads the platform headers; an error string means the message can never be processed.
+fn parse_event(
+    bus: &EventBus,
+    subject: &str,
+    header: &dyn Fn(&str) -> Option<String>,
+    payload: Bytes,
+) -> Result<InboundEvent, String> {
+    let raw_id = header(headers::EVENT_ID)
+        .or_else(|| header(headers::MSG_ID))
+        .ok_or_else(|| "no Ess-Event-Id or Nats-Msg-Id header".to_owned())?;
+    let event_id = Uuid::parse_str(&raw_id).map_err(|_| "the event id header is not a UUID".to_owned())?;
+    let suffix = bus
+        .strip_prefix(subject)
+        .ok_or_else(|| "subject outside this deployment's prefix".to_owned())?;
+    Ok(InboundEvent {
+        event_id,
+        subject: suffix.to_owned(),
+        event_type: header(headers::EVENT_TYPE).unwrap_or_default(),
+        payload,
+    })
+}
+
+/// Header values must be one line of visible ASCII; error chains are neither.
+fn sanitize_header(raw: &str) -> String {
+    let cleaned: String = raw
+        .chars()
+        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { ' ' })
+        .collect();
+    cleaned.chars().take(512).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dead_letter_reasons_fit_in_a_header() {
+        let r = sanitize_header("failed 5 times;\nlast error: é\r\n");
+        assert!(r.chars().all(|c| c.is_ascii_graphic() || c == ' '));
+        assert!(r.starts_with("failed 5 times;"));
+        assert_eq!(sanitize_header(&"x".repeat(2000)).len(), 512);
+    }
+}

@@ -1,0 +1,30 @@
+//! Shared mechanisms of the ESS services: everything a service needs to run that is not a domain
+//! rule. A service crate wires these together in its `app.rs`; none of them knows a French word.
+//!
+//! Layout:
+//! - [`config`]: the settings every service shares (database, NATS, telemetry), from env or flags.
+//! - [`secret`]: a string wrapper that never prints its value.
+//! - [`telemetry`]: logs, OpenTelemetry export, and W3C trace-context propagation helpers.
+//! - [`grpc`]: server bootstrap (trace layer, reflection), client trace injection, error mapping.
+//! - [`health`]: `grpc.health.v1` status driven by database and NATS reachability.
+//! - [`db`]: the PostgreSQL pool and migrations (the platform's tables plus the service's own).
+//! - [`bus`]: the NATS connection, the JetStream stream, subjects and event headers.
+//! - [`outbox`]: writing events in the caller's transaction, and the relay that publishes them.
+//! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
+//! - [`task`]: supervised long-lived tasks and ordered shutdown on SIGTERM/SIGINT.
+//! - [`error`]: printing an error with its whole chain of causes.
+//! - [`backbone`]: what every service connects to at start (database, bus) and runs beside its API.
+#![warn(missing_docs)]
+
+pub mod bus;
+pub mod config;
+pub mod consumer;
+pub mod db;
+pub mod error;
+pub mod grpc;
+pub mod health;
+pub mod outbox;
+pub mod secret;
+pub mod task;
+pub mod telemetry;
+pub mod backbone;

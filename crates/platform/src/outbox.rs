@@ -1,0 +1,273 @@
+//! The transactional outbox. A service never publishes from a request handler: it calls
+//! [`enqueue`] inside the transaction that makes the change, so the change and its event commit
+//! (or vanish) together. The [`Relay`] then publishes committed rows to JetStream and marks them.
+//!
+//! Delivery is at-least-once: a relay that dies after publishing but before marking re-sends the
+//! batch, and JetStream drops the copies by `Nats-Msg-Id` within the duplicate window.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context as _;
+use async_nats::{HeaderMap, jetstream::message::PublishMessage};
+use bytes::Bytes;
+use futures::future::try_join_all;
+use sqlx::{PgConnection, PgPool, Row as _, postgres::PgListener};
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument as _, field::Empty};
+use uuid::Uuid;
+
+use crate::{
+    bus::{EventBus, headers},
+    task::{backoff, sleep_or_cancel},
+    telemetry::TraceHeaders,
+};
+
+/// `NOTIFY` channel the relay listens on; [`enqueue`] notifies it.
+pub const NOTIFY_CHANNEL: &str = "ess_outbox";
+
+/// An event ready to be written to the outbox.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// UUIDv7; must equal the id inside the payload's `EventMeta`.
+    pub event_id: Uuid,
+    /// Subject without the deployment prefix: `registry.partner.registered`.
+    pub subject: &'static str,
+    /// Fully qualified protobuf name of the payload: `ess.events.v1.PartnerRegistered`.
+    pub event_type: &'static str,
+    /// The aggregate the event is about.
+    pub aggregate_id: String,
+    /// Its version after the change.
+    pub aggregate_version: i64,
+    /// Encoded protobuf payload.
+    pub payload: Vec<u8>,
+}
+
+/// Writes `event` in the caller's transaction, with the current span's trace context, and
+/// notifies the relay (the notification is delivered only if the transaction commits).
+pub async fn enqueue(conn: &mut PgConnection, event: &NewEvent) -> Result<(), sqlx::Error> {
+    let trace = TraceHeaders::current();
+    sqlx::query(
+        "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(event.event_id)
+    .bind(event.subject)
+    .bind(event.event_type)
+    .bind(&event.payload)
+    .bind(&event.aggregate_id)
+    .bind(event.aggregate_version)
+    .bind(trace.traceparent)
+    .bind(trace.tracestate)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(NOTIFY_CHANNEL)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Settings of the relay.
+#[derive(Debug, Clone)]
+pub struct RelayConfig {
+    /// Rows claimed and published per round trip (publishes are pipelined, acks awaited together).
+    pub batch_size: i64,
+    /// Safety-net poll when no notification arrives (a lost NOTIFY, a listener reconnecting).
+    pub poll_interval: Duration,
+    /// How long a publish may wait for its JetStream ack.
+    pub ack_timeout: Duration,
+    /// Published rows older than this are deleted (they are in the stream by then).
+    pub retention: Duration,
+}
+
+impl Default for RelayConfig {
+    fn default() -> Self {
+        Self {
+            batch_size: 256,
+            poll_interval: Duration::from_secs(1),
+            ack_timeout: Duration::from_secs(5),
+            retention: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+/// Publishes committed outbox rows to JetStream.
+pub struct Relay {
+    pool: PgPool,
+    bus: EventBus,
+    config: RelayConfig,
+}
+
+/// Backoff after a failed round (NATS or the database down): 100 ms doubling up to 5 s.
+const RETRY_BASE: Duration = Duration::from_millis(100);
+const RETRY_CAP: Duration = Duration::from_secs(5);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+impl Relay {
+    /// A relay over this service's database and bus.
+    pub fn new(pool: PgPool, bus: EventBus, config: RelayConfig) -> Self {
+        Self { pool, bus, config }
+    }
+
+    /// Runs until `token` is cancelled: drains the outbox, then sleeps until a NOTIFY or the poll
+    /// interval. Failures (NATS down, database down) are logged and retried with backoff; a batch
+    /// in hand is finished (or rolled back) before returning.
+    pub async fn run(self, token: CancellationToken) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .context("outbox relay: connecting the LISTEN connection")?;
+        listener
+            .listen(NOTIFY_CHANNEL)
+            .await
+            .context("outbox relay: LISTEN")?;
+        let mut failures = 0u32;
+        let mut last_prune = Instant::now();
+        loop {
+            // Drain: keep publishing while batches come back full.
+            loop {
+                if token.is_cancelled() {
+                    return Ok(());
+                }
+                match self.publish_batch().await {
+                    Ok(n) => {
+                        failures = 0;
+                        if n < self.config.batch_size as usize {
+                            break;
+                        }
+                    }
+                    Err(e) => {
+                        failures += 1;
+                        let delay = backoff(failures, RETRY_BASE, RETRY_CAP);
+                        tracing::warn!(error = ?e, attempt = failures, retry_in_ms = delay.as_millis() as u64, "platform.outbox.publish_failed");
+                        if !sleep_or_cancel(delay, &token).await {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if last_prune.elapsed() >= PRUNE_EVERY {
+                last_prune = Instant::now();
+                if let Err(e) = self.prune().await {
+                    tracing::warn!(error = ?e, "platform.outbox.prune_failed");
+                }
+            }
+            tokio::select! {
+                _ = token.cancelled() => return Ok(()),
+                received = listener.recv() => {
+                    if let Err(e) = received {
+                        // The listener reconnects on the next recv; do not spin meanwhile.
+                        tracing::warn!(error = ?e, "platform.outbox.listen_failed");
+                        if !sleep_or_cancel(self.config.poll_interval, &token).await {
+                            return Ok(());
+                        }
+                    }
+                }
+                _ = tokio::time::sleep(self.config.poll_interval) => {}
+            }
+        }
+    }
+
+    /// Claims up to `batch_size` unpublished rows (SKIP LOCKED, so two relays never share a row),
+    /// publishes them all, awaits every ack, marks them published and commits. Returns how many.
+    pub async fn publish_batch(&self) -> anyhow::Result<usize> {
+        let mut tx = self.pool.begin().await.context("begin outbox batch")?;
+        let rows = sqlx::query(
+            "SELECT event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate \
+             FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(self.config.batch_size)
+        .fetch_all(&mut *tx)
+        .await
+        .context("claiming outbox rows")?;
+        if rows.is_empty() {
+            return Ok(0);
+        }
+
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut pending = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let event_id: Uuid = row.try_get("event_id")?;
+            let suffix: String = row.try_get("subject")?;
+            let event_type: String = row.try_get("event_type")?;
+            let payload: Vec<u8> = row.try_get("payload")?;
+            let aggregate_id: String = row.try_get("aggregate_id")?;
+            let aggregate_version: i64 = row.try_get("aggregate_version")?;
+            let stored = TraceHeaders { traceparent: row.try_get("traceparent")?, tracestate: row.try_get("tracestate")? };
+            let subject = self.bus.subject(&suffix);
+
+            let span = tracing::info_span!(
+                "outbox.publish",
+                otel.name = %format!("{subject} publish"),
+                otel.kind = "producer",
+                messaging.system = "nats",
+                messaging.operation.type = "send",
+                messaging.destination.name = %subject,
+                messaging.message.id = %event_id,
+                ess.event.type = %event_type,
+                ess.aggregate.id = %aggregate_id,
+                ess.aggregate.version = aggregate_version,
+                messaging.nats.stream.sequence = Empty,
+            );
+            stored.set_as_parent_of(&span);
+            // The consumer should descend from this producer span; without OpenTelemetry
+            // installed the span has no context, so pass the stored one through unchanged.
+            let mut trace = TraceHeaders::of(&span);
+            if trace.traceparent.is_none() {
+                trace = stored;
+            }
+            let mut headers = HeaderMap::new();
+            headers.insert(headers::EVENT_ID, event_id.to_string().as_str());
+            headers.insert(headers::EVENT_TYPE, event_type.as_str());
+            headers.insert(headers::AGGREGATE_ID, aggregate_id.as_str());
+            headers.insert(headers::AGGREGATE_VERSION, aggregate_version.to_string().as_str());
+            headers.insert(headers::CONTENT_TYPE, headers::PROTOBUF);
+            if let Some(tp) = &trace.traceparent {
+                headers.insert("traceparent", tp.as_str());
+            }
+            if let Some(ts) = &trace.tracestate {
+                headers.insert("tracestate", ts.as_str());
+            }
+            let message = PublishMessage::build()
+                .payload(Bytes::from(payload))
+                .headers(headers)
+                .message_id(event_id.to_string());
+            let ack = self
+                .bus
+                .jetstream
+                .send_publish(subject.clone(), message)
+                .instrument(span.clone())
+                .await
+                .with_context(|| format!("publishing event {event_id} on {subject}"))?;
+            ids.push(event_id);
+            pending.push(async move {
+                let ack = ack.await.with_context(|| format!("JetStream ack for event {event_id}"))?;
+                span.record("messaging.nats.stream.sequence", ack.sequence);
+                anyhow::Ok(())
+            });
+        }
+        tokio::time::timeout(self.config.ack_timeout, try_join_all(pending))
+            .await
+            .context("waiting for JetStream acks")??;
+
+        sqlx::query("UPDATE outbox SET published_at = now() WHERE event_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .context("marking outbox rows published")?;
+        tx.commit().await.context("commit outbox batch")?;
+        tracing::debug!(count = ids.len(), "platform.outbox.published");
+        Ok(ids.len())
+    }
+
+    async fn prune(&self) -> anyhow::Result<()> {
+        let cutoff = chrono::Utc::now()
+            - chrono::Duration::from_std(self.config.retention).context("outbox retention out of range")?;
+        let done = sqlx::query("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $1")
+            .bind(cutoff)
+            .execute(&self.pool)
+            .await
+            .context("pruning published outbox rows")?;
+        tracing::info!(deleted = done.rows_affected(), "platform.outbox.pruned");
+        Ok(())
+    }
+}

@@ -1,0 +1,3 @@
+//! What the registry publishes: builders that turn a domain change into an outbox event.
+
+pub mod partners;
