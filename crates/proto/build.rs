@@ -12,13 +12,24 @@ const PROTOS: &[&str] = &[
     "ess/observatory/v1/observatory.proto",
 ];
 
+/// Services and their API file, for the per-service reflection descriptor sets.
+const SERVICES: &[(&str, &str)] = &[
+    ("registry", "ess/registry/v1/registry.proto"),
+    ("observatory", "ess/observatory/v1/observatory.proto"),
+];
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     println!("cargo:rerun-if-changed={}", root.display());
 
-    let fds = protox::compile(PROTOS, [&root])?;
     let out = PathBuf::from(env::var("OUT_DIR")?);
-    std::fs::write(out.join("ess_descriptor.bin"), fds.encode_to_vec())?;
+    // One descriptor set per service, so that reflection lists only what that service serves.
+    for (service, proto) in SERVICES {
+        let fds = protox::compile([proto], [&root])?;
+        std::fs::write(out.join(format!("{service}_descriptor.bin")), fds.encode_to_vec())?;
+    }
+
+    let fds = protox::compile(PROTOS, [&root])?;
 
     tonic_prost_build::configure()
         .build_client(true)

@@ -13,6 +13,7 @@
 //! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
 //! - [`task`]: supervised long-lived tasks and ordered shutdown on SIGTERM/SIGINT.
 //! - [`error`]: printing an error with its whole chain of causes.
+//! - `testing` (feature `testing`): fresh databases, unique streams, throwaway NATS servers.
 //! - [`backbone`]: what every service connects to at start (database, bus) and runs beside its API.
 #![warn(missing_docs)]
 
@@ -28,3 +29,5 @@ pub mod secret;
 pub mod task;
 pub mod telemetry;
 pub mod backbone;
+#[cfg(feature = "testing")]
+pub mod testing;

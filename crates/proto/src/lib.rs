@@ -2,8 +2,11 @@
 //! Nothing here is written by hand; edit the `.proto` files instead.
 #![allow(missing_docs, clippy::all)]
 
-/// Encoded `FileDescriptorSet` of every package, for gRPC server reflection.
-pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/ess_descriptor.bin"));
+/// Encoded `FileDescriptorSet` of `ess.registry.v1` (and its imports), for server reflection.
+pub const REGISTRY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/registry_descriptor.bin"));
+
+/// Encoded `FileDescriptorSet` of `ess.observatory.v1` (and its imports), for server reflection.
+pub const OBSERVATORY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/observatory_descriptor.bin"));
 
 pub mod events {
     pub mod v1 {

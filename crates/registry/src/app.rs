@@ -48,7 +48,7 @@ impl App {
 
         let routes = Routes::new(health)
             .add_service(PartnerRegistryServer::new(PartnerRegistryService::new(self.backbone.pool.clone())));
-        let routes = grpc::reflection_routes(routes, &[ess_proto::FILE_DESCRIPTOR_SET])?;
+        let routes = grpc::reflection_routes(routes, &[ess_proto::REGISTRY_DESCRIPTOR_SET])?;
         supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
 
         tracing::info!("registry.started");

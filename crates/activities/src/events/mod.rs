@@ -1,0 +1,3 @@
+//! What the activities service consumes (and, later, publishes).
+
+pub mod registry;

@@ -1,0 +1,3 @@
+//! The activities service's database access (sqlx).
+
+pub mod partner_directory;

@@ -1,0 +1,20 @@
+//! `partner_directory`: registry partners' names, for showing organisers.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Records the partner's name unless this version or a newer one is already there.
+#[tracing::instrument(name = "activities.store.upsert_partner", skip_all, fields(ess.partner.id = %partner_id, ess.aggregate.version = version))]
+pub async fn upsert(conn: &mut PgConnection, partner_id: Uuid, name: &str, version: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO partner_directory (partner_id, name, version) VALUES ($1, $2, $3) \
+         ON CONFLICT (partner_id) DO UPDATE SET name = EXCLUDED.name, version = EXCLUDED.version, updated_at = now() \
+         WHERE partner_directory.version < EXCLUDED.version",
+    )
+    .bind(partner_id)
+    .bind(name)
+    .bind(version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

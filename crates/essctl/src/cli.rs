@@ -1,0 +1,234 @@
+//! The command line of `essctl`: global options (service addresses, output format, timeout, and
+//! telemetry), then `partner create|get` and `stats partners-by-departement`. Every global option
+//! can also come from the environment variable named in `--help`.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use platform::config::{TelemetryArgs, parse_duration};
+
+/// Command-line client of the ESS platform: talks to the registry, activities and observatory
+/// services over gRPC.
+#[derive(Debug, Parser)]
+#[command(name = "essctl", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Where the services are, how to print, how long to wait.
+    #[command(flatten, next_help_heading = "Global options")]
+    pub global: GlobalArgs,
+
+    /// Logs (stderr only) and trace export.
+    #[command(flatten, next_help_heading = "Telemetry")]
+    pub telemetry: TelemetryArgs,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options accepted before or after the command (`global = true`).
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// gRPC URL of the partner registry.
+    #[arg(
+        long,
+        env = "REGISTRY_URL",
+        value_parser = parse_url,
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    pub registry_url: String,
+
+    /// gRPC URL of the activities service.
+    #[arg(
+        long,
+        env = "ACTIVITIES_URL",
+        value_parser = parse_url,
+        default_value = "http://127.0.0.1:50052",
+        global = true
+    )]
+    pub activities_url: String,
+
+    /// gRPC URL of the observatory.
+    #[arg(
+        long,
+        env = "OBSERVATORY_URL",
+        value_parser = parse_url,
+        default_value = "http://127.0.0.1:50053",
+        global = true
+    )]
+    pub observatory_url: String,
+
+    /// How to print the answer.
+    #[arg(long, value_enum, default_value_t = Output::Table, global = true)]
+    pub output: Output,
+
+    /// Longest wait for a connection and for each answer (e.g. 500ms, 10s, 1m).
+    #[arg(long, default_value = "10s", value_parser = parse_duration, global = true)]
+    pub timeout: Duration,
+}
+
+/// Accepts `http://host:port` only, so a typo is a usage error (exit 2) rather than a failed
+/// call. Plaintext only: the services listen without TLS, and tonic is built without it here.
+pub fn parse_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("http://")
+        .ok_or_else(|| format!("expected http://host:port, got {raw:?}"))?;
+    let authority = rest.split('/').next().unwrap_or_default();
+    if authority.is_empty() || authority.starts_with(':') {
+        return Err(format!("no host in {raw:?} (expected http://host:port)"));
+    }
+    Ok(raw.to_owned())
+}
+
+/// Output format of the answer on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Aligned, human-readable columns.
+    Table,
+    /// Pretty-printed JSON, for scripts (`jq`).
+    Json,
+}
+
+/// The commands, grouped by subject.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Partners of the registry.
+    #[command(subcommand)]
+    Partner(PartnerCommand),
+    /// Figures from the observatory.
+    #[command(subcommand)]
+    Stats(StatsCommand),
+}
+
+/// `essctl partner ...`
+#[derive(Debug, Subcommand)]
+pub enum PartnerCommand {
+    /// Register a partner; prints it with the id the registry gave it.
+    Create(CreatePartnerArgs),
+    /// Show one partner by id.
+    Get(GetPartnerArgs),
+}
+
+/// `essctl partner create`: the registry checks every field and reports all violations at once.
+#[derive(Debug, Clone, Args)]
+pub struct CreatePartnerArgs {
+    /// Name of the partner (1 to 200 characters).
+    #[arg(long)]
+    pub name: String,
+
+    /// SIRET: 14 digits, spaces allowed.
+    #[arg(long)]
+    pub siret: String,
+
+    /// INSEE code of the partner's commune (Calvados, Manche or Orne), e.g. 14118.
+    /// At least one of --commune and --postal-code is required.
+    #[arg(long)]
+    pub commune: Option<String>,
+
+    /// Postal code (5 digits), e.g. 14000. Must agree with --commune when both are given.
+    #[arg(long)]
+    pub postal_code: Option<String>,
+}
+
+/// `essctl partner get <ID>`.
+#[derive(Debug, Clone, Args)]
+pub struct GetPartnerArgs {
+    /// The partner's id (a UUID, as printed by `partner create`).
+    pub id: String,
+}
+
+/// `essctl stats ...`
+#[derive(Debug, Subcommand)]
+pub enum StatsCommand {
+    /// Number of registry partners per département, as the observatory counts them.
+    PartnersByDepartement,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_are_accepted_after_the_command() {
+        let cli = Cli::try_parse_from([
+            "essctl",
+            "partner",
+            "get",
+            "0190",
+            "--output",
+            "json",
+            "--timeout",
+            "2s",
+            "--registry-url",
+            "http://x:1",
+        ])
+        .expect("valid command line");
+        assert_eq!(cli.global.output, Output::Json);
+        assert_eq!(cli.global.timeout, Duration::from_secs(2));
+        assert_eq!(cli.global.registry_url, "http://x:1");
+        assert!(
+            matches!(cli.command, Command::Partner(PartnerCommand::Get(GetPartnerArgs { ref id })) if id == "0190")
+        );
+    }
+
+    #[test]
+    fn create_takes_optional_commune_and_postal_code() {
+        let cli = Cli::try_parse_from([
+            "essctl",
+            "partner",
+            "create",
+            "--name",
+            "Coop Test",
+            "--siret",
+            "73282932000074",
+            "--postal-code",
+            "14000",
+        ])
+        .expect("valid command line");
+        let Command::Partner(PartnerCommand::Create(args)) = cli.command else {
+            panic!("expected partner create");
+        };
+        assert_eq!(args.commune, None);
+        assert_eq!(args.postal_code.as_deref(), Some("14000"));
+    }
+
+    #[test]
+    fn create_without_a_siret_is_a_usage_error() {
+        let err = Cli::try_parse_from(["essctl", "partner", "create", "--name", "X"])
+            .expect_err("siret is required");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn service_urls_need_a_scheme_and_a_host() {
+        assert_eq!(
+            parse_url("http://127.0.0.1:50051"),
+            Ok("http://127.0.0.1:50051".to_owned())
+        );
+        assert!(parse_url("http://registry.internal:50051").is_ok());
+        assert!(parse_url("https://registry.example:443").is_err());
+        assert!(parse_url("127.0.0.1:50051").is_err());
+        assert!(parse_url("http://").is_err());
+        assert!(parse_url("http://:50051").is_err());
+    }
+
+    #[test]
+    fn an_unknown_output_format_is_a_usage_error() {
+        let err = Cli::try_parse_from([
+            "essctl",
+            "--output",
+            "yaml",
+            "stats",
+            "partners-by-departement",
+        ])
+        .expect_err("yaml is not a format");
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,78 @@
+//! One function per command: open a client on a lazy channel, make the call inside the command's
+//! root span, and turn the answer into a view. Shared here: clients and the call wrapper.
+
+pub mod partner;
+pub mod stats;
+
+use std::{future::Future, time::Duration};
+
+use anyhow::Context as _;
+use tonic::{Response, Status, transport::Channel};
+use tracing::{Instrument as _, Span};
+
+use crate::failure::{Failure, Service};
+
+/// A lazily connected channel to `service` at `url`. Fails only on a malformed URL; an
+/// unreachable service shows up as `UNAVAILABLE` on the call. Clients wrap it with
+/// `TraceContextInterceptor` so each call carries the command span's `traceparent`.
+pub fn channel(service: Service, url: &str, timeout: Duration) -> Result<Channel, Failure> {
+    platform::grpc::channel(url, timeout)
+        .with_context(|| format!("--{} / {}", option_name(service), service.url_variable()))
+        .map_err(Failure::Local)
+}
+
+fn option_name(service: Service) -> &'static str {
+    match service {
+        Service::Registry => "registry-url",
+        Service::Activities => "activities-url",
+        Service::Observatory => "observatory-url",
+    }
+}
+
+/// A request carrying `timeout` as its gRPC deadline, so the server gives up when we do.
+pub fn request<T>(message: T, timeout: Duration) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.set_timeout(timeout);
+    request
+}
+
+/// Awaits `call` inside `span` (so the interceptor injects its context) for at most `timeout`, and
+/// records the outcome on the span following OpenTelemetry's RPC conventions.
+pub async fn call<T>(
+    service: Service,
+    url: &str,
+    timeout: Duration,
+    span: &Span,
+    call: impl Future<Output = Result<Response<T>, Status>>,
+) -> Result<T, Failure> {
+    let outcome = tokio::time::timeout(timeout, call.instrument(span.clone())).await;
+    let status = match outcome {
+        Ok(Ok(response)) => {
+            span.record("rpc.grpc.status_code", 0);
+            return Ok(response.into_inner());
+        }
+        Ok(Err(status)) => status,
+        Err(_elapsed) => {
+            return Err(record_failure(
+                span,
+                Failure::timed_out(service, url, timeout),
+            ));
+        }
+    };
+    Err(record_failure(
+        span,
+        Failure::Rpc {
+            service,
+            url: url.to_owned(),
+            status,
+        },
+    ))
+}
+
+fn record_failure(span: &Span, failure: Failure) -> Failure {
+    if let Failure::Rpc { status, .. } = &failure {
+        span.record("rpc.grpc.status_code", status.code() as i32);
+        span.record("otel.status_code", "ERROR");
+    }
+    failure
+}

@@ -1,0 +1,38 @@
+//! `essctl`, the command-line client of the ESS platform. It speaks gRPC only (never SQL or NATS),
+//! runs each command in a root `otel.kind=client` span whose context travels with the call, and
+//! prints the answer as a table or as JSON.
+//!
+//! Layout:
+//! - [`cli`]: the clap definition of options and commands (every option also reads an env var).
+//! - [`commands`]: one function per command: build the client, call, turn the answer into a view.
+//! - [`view`]: serde views of the proto answers (ess-proto carries no serde derives).
+//! - [`render`]: views to text, as aligned tables or pretty JSON. Pure, unit tested.
+//! - [`failure`]: what can go wrong, and the report printed on stderr. Pure, unit tested.
+
+pub mod cli;
+pub mod commands;
+pub mod failure;
+pub mod render;
+pub mod view;
+
+use cli::{Cli, Command, PartnerCommand, StatsCommand};
+use failure::Failure;
+
+/// Runs the command chosen on the command line and returns what to print on stdout.
+pub async fn run(cli: &Cli) -> Result<String, Failure> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Partner(PartnerCommand::Create(args)) => {
+            let partner = commands::partner::create(global, args).await?;
+            render::partner(&partner, global.output)
+        }
+        Command::Partner(PartnerCommand::Get(args)) => {
+            let partner = commands::partner::get(global, &args.id).await?;
+            render::partner(&partner, global.output)
+        }
+        Command::Stats(StatsCommand::PartnersByDepartement) => {
+            let stats = commands::stats::partners_by_departement(global).await?;
+            render::departements(&stats, global.output)
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! What the observatory consumes: projections of the other services' events.
+
+pub mod registry;

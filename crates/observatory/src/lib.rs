@@ -1,0 +1,19 @@
+//! The regional ESS observatory (ORESS): figures on the ESS built from the other services'
+//! events (and, later, imported statistics), published under statistical confidentiality.
+//!
+//! Layout:
+//! - [`domain`]: territories and their French names.
+//! - [`store`]: projections and the queries over them (sqlx).
+//! - [`events`]: the consumers that build the projections from `ess.registry.*`.
+//! - [`grpc`]: `ess.observatory.v1` handlers.
+//! - [`config`], [`app`]: settings, and building/running the service.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod events;
+pub mod grpc;
+pub mod store;
+
+pub use app::App;
+pub use config::Config;

@@ -1,0 +1,7 @@
+//! The event backbone on its own, against the real PostgreSQL and NATS: the outbox relay and the
+//! idempotent consumer, with a generic test event and a tiny projection table. One binary, one
+//! module per mechanism.
+
+mod consumer;
+mod helpers;
+mod outbox;
