@@ -201,8 +201,7 @@ mod tests {
 
     #[test]
     fn create_without_a_siret_is_a_usage_error() {
-        let err = Cli::try_parse_from(["essctl", "partner", "create", "--name", "X"])
-            .expect_err("siret is required");
+        let err = Cli::try_parse_from(["essctl", "partner", "create", "--name", "X"]).expect_err("siret is required");
         assert_eq!(err.exit_code(), 2);
     }
 
@@ -221,14 +220,8 @@ mod tests {
 
     #[test]
     fn an_unknown_output_format_is_a_usage_error() {
-        let err = Cli::try_parse_from([
-            "essctl",
-            "--output",
-            "yaml",
-            "stats",
-            "partners-by-departement",
-        ])
-        .expect_err("yaml is not a format");
+        let err = Cli::try_parse_from(["essctl", "--output", "yaml", "stats", "partners-by-departement"])
+            .expect_err("yaml is not a format");
         assert_eq!(err.exit_code(), 2);
     }
 }

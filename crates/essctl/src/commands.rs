@@ -29,10 +29,16 @@ fn option_name(service: Service) -> &'static str {
     }
 }
 
-/// A request carrying `timeout` as its gRPC deadline, so the server gives up when we do.
+/// How much longer than our own deadline the server is told to keep working. Our timer must win
+/// the race: a tonic server that hits the `grpc-timeout` it was sent answers `CANCELLED`, which
+/// would hide the real story (DEADLINE_EXCEEDED, raise --timeout).
+const SERVER_DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
+/// A request carrying a gRPC deadline just past `timeout`, so the server stops working on it soon
+/// after we stop waiting.
 pub fn request<T>(message: T, timeout: Duration) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    request.set_timeout(timeout);
+    request.set_timeout(timeout.saturating_add(SERVER_DEADLINE_MARGIN));
     request
 }
 
@@ -53,10 +59,7 @@ pub async fn call<T>(
         }
         Ok(Err(status)) => status,
         Err(_elapsed) => {
-            return Err(record_failure(
-                span,
-                Failure::timed_out(service, url, timeout),
-            ));
+            return Err(record_failure(span, Failure::timed_out(service, url, timeout)));
         }
     };
     Err(record_failure(

@@ -76,11 +76,7 @@ impl Failure {
     /// The text for stderr, ending with a newline.
     pub fn report(&self) -> String {
         match self {
-            Failure::Rpc {
-                service,
-                url,
-                status,
-            } => rpc_report(
+            Failure::Rpc { service, url, status } => rpc_report(
                 *service,
                 url,
                 status.code(),
@@ -117,13 +113,7 @@ fn status_message(status: &Status) -> String {
 }
 
 /// Formats a failed call: one headline, one line per violation, an optional hint.
-pub fn rpc_report(
-    service: Service,
-    url: &str,
-    code: Code,
-    message: &str,
-    violations: &[FieldViolation],
-) -> String {
+pub fn rpc_report(service: Service, url: &str, code: Code, message: &str, violations: &[FieldViolation]) -> String {
     let mut out = format!(
         "error: call to the {} at {url} failed: {}",
         service.name(),
@@ -220,12 +210,10 @@ mod tests {
             "tcp connect error",
             &[],
         );
-        assert!(report.contains(
-            "observatory at http://127.0.0.1:50053 failed: UNAVAILABLE: tcp connect error"
-        ));
-        assert!(report.ends_with(
-            "hint: is the observatory running? check OBSERVATORY_URL / run deploy/run-local.sh\n"
-        ));
+        assert!(report.contains("observatory at http://127.0.0.1:50053 failed: UNAVAILABLE: tcp connect error"));
+        assert!(
+            report.ends_with("hint: is the observatory running? check OBSERVATORY_URL / run deploy/run-local.sh\n")
+        );
     }
 
     #[test]
@@ -254,31 +242,21 @@ mod tests {
 
     #[test]
     fn a_timeout_reads_as_deadline_exceeded_with_a_hint() {
-        let report =
-            Failure::timed_out(Service::Registry, "http://r", Duration::from_millis(1500)).report();
-        assert!(
-            report.contains("DEADLINE_EXCEEDED: no answer within 1.5s"),
-            "{report}"
-        );
+        let report = Failure::timed_out(Service::Registry, "http://r", Duration::from_millis(1500)).report();
+        assert!(report.contains("DEADLINE_EXCEEDED: no answer within 1.5s"), "{report}");
         assert!(report.contains("--timeout"), "{report}");
     }
 
     #[test]
     fn statuses_with_bad_request_details_report_their_violations() {
-        let status = platform::grpc::invalid_argument(vec![FieldViolation::new(
-            "postal_code",
-            "is not 5 digits",
-        )]);
+        let status = platform::grpc::invalid_argument(vec![FieldViolation::new("postal_code", "is not 5 digits")]);
         let report = Failure::Rpc {
             service: Service::Registry,
             url: "http://r".into(),
             status,
         }
         .report();
-        assert!(
-            report.contains("\n  - postal_code: is not 5 digits\n"),
-            "{report}"
-        );
+        assert!(report.contains("\n  - postal_code: is not 5 digits\n"), "{report}");
     }
 
     #[test]

@@ -26,9 +26,7 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(failure) => {
-            let _ = std::io::stderr()
-                .lock()
-                .write_all(failure.report().as_bytes());
+            let _ = std::io::stderr().lock().write_all(failure.report().as_bytes());
             ExitCode::FAILURE
         }
     };

@@ -45,11 +45,7 @@ pub fn departements(stats: &DepartementStatsView, output: Output) -> Result<Stri
                     ]
                 })
                 .collect();
-            rows.push(vec![
-                String::new(),
-                "total".to_owned(),
-                stats.total.to_string(),
-            ]);
+            rows.push(vec![String::new(), "total".to_owned(), stats.total.to_string()]);
             Ok(column_table(
                 &["DEP", "NAME", "PARTNERS"],
                 &rows,
@@ -60,9 +56,8 @@ pub fn departements(stats: &DepartementStatsView, output: Output) -> Result<Stri
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| {
-        Failure::Local(anyhow::Error::new(e).context("encoding the answer as JSON"))
-    })?;
+    let mut text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::Local(anyhow::Error::new(e).context("encoding the answer as JSON")))?;
     text.push('\n');
     Ok(text)
 }
@@ -73,14 +68,8 @@ fn or_none(value: Option<&str>) -> String {
 
 /// Keys left-aligned in one column, values after two spaces.
 pub fn key_value_table(rows: &[(&str, String)]) -> String {
-    let width = rows
-        .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    rows.iter()
-        .map(|(k, v)| format!("{k:<width$}  {v}\n"))
-        .collect()
+    let width = rows.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    rows.iter().map(|(k, v)| format!("{k:<width$}  {v}\n")).collect()
 }
 
 /// How a column's cells sit in its width.
@@ -204,10 +193,7 @@ mod tests {
         let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(value["total"], 15);
         assert_eq!(value["departements"][0]["departement_name"], "Calvados");
-        assert_eq!(
-            value["departements"][1]["departement_name"],
-            serde_json::Value::Null
-        );
+        assert_eq!(value["departements"][1]["departement_name"], serde_json::Value::Null);
     }
 
     #[test]

@@ -59,7 +59,9 @@ impl App {
         );
         supervisor.spawn_critical("registry-events", registry_events.run(supervisor.token()));
 
-        let routes = Routes::new(health).add_service(ObservatoryServer::new(ObservatoryService::new(self.backbone.pool.clone())));
+        let routes = Routes::new(health).add_service(ObservatoryServer::new(ObservatoryService::new(
+            self.backbone.pool.clone(),
+        )));
         let routes = grpc::reflection_routes(routes, &[ess_proto::OBSERVATORY_DESCRIPTOR_SET])?;
         supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
 

@@ -40,7 +40,13 @@ impl Backbone {
         supervisor.spawn_critical("outbox-relay", relay.run(supervisor.token()));
         supervisor.spawn_critical(
             "health",
-            health::watch(reporter, services, self.pool.clone(), self.bus.client.clone(), supervisor.token()),
+            health::watch(
+                reporter,
+                services,
+                self.pool.clone(),
+                self.bus.client.clone(),
+                supervisor.token(),
+            ),
         );
     }
 }

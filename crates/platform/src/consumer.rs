@@ -139,7 +139,12 @@ const RECONNECT_CAP: Duration = Duration::from_secs(5);
 impl<H: Handler> Consumer<H> {
     /// A consumer applying `handler` to the events matching `config.filter`.
     pub fn new(pool: PgPool, bus: EventBus, config: ConsumerConfig, handler: H) -> Self {
-        Self { pool, bus, config, handler }
+        Self {
+            pool,
+            bus,
+            config,
+            handler,
+        }
     }
 
     /// Creates the durable consumer on the stream if needed (idempotent).
@@ -212,7 +217,9 @@ impl<H: Handler> Consumer<H> {
     /// Handles one message end to end; errors only when the message could not even be settled
     /// (acked, nak'ed or terminated), which the caller treats as a lost connection.
     async fn process(&self, message: Message) -> anyhow::Result<()> {
-        let info = message.info().map_err(|e| anyhow::anyhow!("message without JetStream info: {e}"))?;
+        let info = message
+            .info()
+            .map_err(|e| anyhow::anyhow!("message without JetStream info: {e}"))?;
         let (delivered, stream_sequence) = (info.delivered.max(1) as u64, info.stream_sequence);
         let empty = HeaderMap::new();
         let hdrs = message.headers.as_ref().unwrap_or(&empty);
@@ -290,11 +297,12 @@ impl<H: Handler> Consumer<H> {
     /// The idempotent transaction: mark processed, apply, commit.
     async fn apply(&self, event: &InboundEvent) -> Result<Outcome, HandlerError> {
         let mut tx = self.pool.begin().await?;
-        let inserted = sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(&self.config.durable)
-            .bind(event.event_id)
-            .execute(&mut *tx)
-            .await?;
+        let inserted =
+            sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(&self.config.durable)
+                .bind(event.event_id)
+                .execute(&mut *tx)
+                .await?;
         if inserted.rows_affected() == 0 {
             tx.commit().await?;
             return Ok(Outcome::Duplicate);
@@ -311,7 +319,10 @@ impl<H: Handler> Consumer<H> {
         hdrs.insert(headers::DLQ_REASON, sanitize_header(reason).as_str());
         hdrs.insert(headers::DLQ_CONSUMER, self.config.durable.as_str());
         hdrs.insert(headers::DLQ_ORIGINAL_SUBJECT, message.subject.as_str());
-        hdrs.insert(headers::DLQ_ORIGINAL_SEQUENCE, info.stream_sequence.to_string().as_str());
+        hdrs.insert(
+            headers::DLQ_ORIGINAL_SEQUENCE,
+            info.stream_sequence.to_string().as_str(),
+        );
         hdrs.insert(headers::DLQ_DELIVERIES, delivered.to_string().as_str());
         // Its own message id: the original's would be dropped as a duplicate within the window.
         let dlq_id = format!("dlq.{}.{}", self.config.durable, info.stream_sequence);
@@ -320,7 +331,10 @@ impl<H: Handler> Consumer<H> {
         let ack = self
             .bus
             .jetstream
-            .send_publish(subject.clone(), PublishMessage::build().payload(message.payload.clone()).headers(hdrs))
+            .send_publish(
+                subject.clone(),
+                PublishMessage::build().payload(message.payload.clone()).headers(hdrs),
+            )
             .await
             .with_context(|| format!("publishing dead letter on {subject}"))?;
         ack.await.with_context(|| format!("ack of dead letter on {subject}"))?;

@@ -24,7 +24,12 @@ pub async fn connect(url: &Secret, max_connections: u32) -> anyhow::Result<PgPoo
         .parse()
         .context("DATABASE_URL is not a valid PostgreSQL URL")?;
     let options = options.log_statements(tracing::log::LevelFilter::Debug);
-    let where_ = format!("{}:{}/{}", options.get_host(), options.get_port(), options.get_database().unwrap_or("?"));
+    let where_ = format!(
+        "{}:{}/{}",
+        options.get_host(),
+        options.get_port(),
+        options.get_database().unwrap_or("?")
+    );
     PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))

@@ -39,7 +39,10 @@ pub struct FieldViolation {
 impl FieldViolation {
     /// Builds a violation.
     pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
-        Self { field: field.into(), description: description.into() }
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
     }
 }
 
@@ -71,7 +74,10 @@ pub fn field_violations(status: &Status) -> Vec<FieldViolation> {
         .map(|br| {
             br.field_violations
                 .into_iter()
-                .map(|v| FieldViolation { field: v.field, description: v.description })
+                .map(|v| FieldViolation {
+                    field: v.field,
+                    description: v.description,
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -88,7 +94,11 @@ pub fn reflection_routes(routes: Routes, descriptor_sets: &[&'static [u8]]) -> a
     }
     Ok(routes
         .add_service(v1.build_v1().context("building the reflection service (v1)")?)
-        .add_service(v1alpha.build_v1alpha().context("building the reflection service (v1alpha)")?))
+        .add_service(
+            v1alpha
+                .build_v1alpha()
+                .context("building the reflection service (v1alpha)")?,
+        ))
 }
 
 /// Binds the gRPC listener. Port 0 picks a free port (tests read it back from the listener).
@@ -185,7 +195,12 @@ where
 fn is_server_error(code: i32) -> bool {
     matches!(
         Code::from_i32(code),
-        Code::Unknown | Code::DeadlineExceeded | Code::Unimplemented | Code::Internal | Code::Unavailable | Code::DataLoss
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
     )
 }
 

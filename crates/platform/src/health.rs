@@ -46,7 +46,11 @@ pub async fn watch(
 }
 
 async fn set_all(reporter: &HealthReporter, services: &[&'static str], ready: bool) {
-    let status = if ready { ServingStatus::Serving } else { ServingStatus::NotServing };
+    let status = if ready {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
     reporter.set_service_status("", status).await;
     for name in services {
         reporter.set_service_status(*name, status).await;

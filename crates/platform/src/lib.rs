@@ -17,6 +17,7 @@
 //! - [`backbone`]: what every service connects to at start (database, bus) and runs beside its API.
 #![warn(missing_docs)]
 
+pub mod backbone;
 pub mod bus;
 pub mod config;
 pub mod consumer;
@@ -28,6 +29,5 @@ pub mod outbox;
 pub mod secret;
 pub mod task;
 pub mod telemetry;
-pub mod backbone;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -116,10 +116,7 @@ impl Relay {
         let mut listener = PgListener::connect_with(&self.pool)
             .await
             .context("outbox relay: connecting the LISTEN connection")?;
-        listener
-            .listen(NOTIFY_CHANNEL)
-            .await
-            .context("outbox relay: LISTEN")?;
+        listener.listen(NOTIFY_CHANNEL).await.context("outbox relay: LISTEN")?;
         let mut failures = 0u32;
         let mut last_prune = Instant::now();
         loop {
@@ -192,7 +189,10 @@ impl Relay {
             let payload: Vec<u8> = row.try_get("payload")?;
             let aggregate_id: String = row.try_get("aggregate_id")?;
             let aggregate_version: i64 = row.try_get("aggregate_version")?;
-            let stored = TraceHeaders { traceparent: row.try_get("traceparent")?, tracestate: row.try_get("tracestate")? };
+            let stored = TraceHeaders {
+                traceparent: row.try_get("traceparent")?,
+                tracestate: row.try_get("tracestate")?,
+            };
             let subject = self.bus.subject(&suffix);
 
             let span = tracing::info_span!(
@@ -240,7 +240,9 @@ impl Relay {
                 .with_context(|| format!("publishing event {event_id} on {subject}"))?;
             ids.push(event_id);
             pending.push(async move {
-                let ack = ack.await.with_context(|| format!("JetStream ack for event {event_id}"))?;
+                let ack = ack
+                    .await
+                    .with_context(|| format!("JetStream ack for event {event_id}"))?;
                 span.record("messaging.nats.stream.sequence", ack.sequence);
                 anyhow::Ok(())
             });

@@ -26,7 +26,11 @@ pub struct Supervisor {
 impl Supervisor {
     /// A supervisor whose tasks stop when `root` is cancelled (by a signal, a test, or a task dying).
     pub fn new(root: CancellationToken) -> Self {
-        Self { root, tracker: TaskTracker::new(), failed: Arc::new(AtomicBool::new(false)) }
+        Self {
+            root,
+            tracker: TaskTracker::new(),
+            failed: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     /// The token tasks watch; cancelled at shutdown.
@@ -133,7 +137,10 @@ mod tests {
             token.cancelled().await;
             Ok(())
         });
-        let err = sup.wait(Duration::from_secs(5)).await.expect_err("the early end is reported");
+        let err = sup
+            .wait(Duration::from_secs(5))
+            .await
+            .expect_err("the early end is reported");
         assert!(err.to_string().contains("critical task"));
     }
 

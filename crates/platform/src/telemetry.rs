@@ -49,8 +49,8 @@ pub fn init(args: &TelemetryArgs, default_service_name: &str) -> anyhow::Result<
         .service_name
         .clone()
         .unwrap_or_else(|| default_service_name.to_owned());
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(Resource::builder().with_service_name(service_name.clone()).build());
+    let mut builder =
+        SdkTracerProvider::builder().with_resource(Resource::builder().with_service_name(service_name.clone()).build());
     if let Some(endpoint) = &args.otlp_endpoint {
         let exporter = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()

@@ -69,9 +69,15 @@ impl TestDatabase {
             .execute(&mut conn)
             .await
             .unwrap_or_else(|e| panic!("creating test database {name}: {e}"));
-        let base = admin.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin.clone());
+        let base = admin
+            .rsplit_once('/')
+            .map(|(b, _)| b.to_owned())
+            .unwrap_or(admin.clone());
         eprintln!("test database: {name}");
-        Self { url: format!("{base}/{name}"), name }
+        Self {
+            url: format!("{base}/{name}"),
+            name,
+        }
     }
 }
 
@@ -80,9 +86,11 @@ impl Drop for TestDatabase {
         let name = self.name.clone();
         run_cleanup(async move {
             let mut conn = PgConnection::connect(&admin_database_url()).await?;
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                .execute(&mut conn)
-                .await?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await?;
             anyhow::Ok(())
         });
     }
@@ -195,10 +203,14 @@ impl NatsServer {
             .unwrap_or_else(|e| panic!("cannot start {bin} (NATS_SERVER_BIN): {e}"));
         self.child = Some(child);
         let url = self.url();
-        poll_until(Duration::from_secs(10), "the test nats-server to accept connections", || {
-            let url = url.clone();
-            async move { async_nats::connect(url.as_str()).await.ok().map(|_| ()) }
-        })
+        poll_until(
+            Duration::from_secs(10),
+            "the test nats-server to accept connections",
+            || {
+                let url = url.clone();
+                async move { async_nats::connect(url.as_str()).await.ok().map(|_| ()) }
+            },
+        )
         .await;
     }
 }

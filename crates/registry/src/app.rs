@@ -46,8 +46,9 @@ impl App {
         let (reporter, health) = tonic_health::server::health_reporter();
         self.backbone.spawn(&supervisor, reporter, vec![SERVICE_NAME]);
 
-        let routes = Routes::new(health)
-            .add_service(PartnerRegistryServer::new(PartnerRegistryService::new(self.backbone.pool.clone())));
+        let routes = Routes::new(health).add_service(PartnerRegistryServer::new(PartnerRegistryService::new(
+            self.backbone.pool.clone(),
+        )));
         let routes = grpc::reflection_routes(routes, &[ess_proto::REGISTRY_DESCRIPTOR_SET])?;
         supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
 

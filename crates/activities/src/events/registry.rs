@@ -25,7 +25,9 @@ impl Handler for PartnerDirectoryProjection {
         let id = Uuid::parse_str(&msg.partner_id)
             .map_err(|_| HandlerError::Poison("PartnerRegistered.partner_id is not a UUID".into()))?;
         if version < 1 || msg.name.trim().is_empty() {
-            return Err(HandlerError::Poison("PartnerRegistered without a version or a name".into()));
+            return Err(HandlerError::Poison(
+                "PartnerRegistered without a version or a name".into(),
+            ));
         }
         partner_directory::upsert(tx, id, &msg.name, version).await?;
         Ok(())

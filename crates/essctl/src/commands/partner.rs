@@ -2,8 +2,7 @@
 //! partner id only, never the name or SIRET (a sole trader's SIRET identifies a person).
 
 use ess_proto::registry::v1::{
-    CreatePartnerRequest, GetPartnerRequest, Partner,
-    partner_registry_client::PartnerRegistryClient,
+    CreatePartnerRequest, GetPartnerRequest, Partner, partner_registry_client::PartnerRegistryClient,
 };
 use tracing::field::Empty;
 

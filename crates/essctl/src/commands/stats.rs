@@ -1,8 +1,6 @@
 //! `essctl stats ...`: figures from the observatory's `Observatory` service.
 
-use ess_proto::observatory::v1::{
-    CountPartnersByDepartementRequest, observatory_client::ObservatoryClient,
-};
+use ess_proto::observatory::v1::{CountPartnersByDepartementRequest, observatory_client::ObservatoryClient};
 use tracing::field::Empty;
 
 use platform::grpc::TraceContextInterceptor;
@@ -37,10 +35,7 @@ pub async fn partners_by_departement(global: &GlobalArgs) -> Result<DepartementS
         url,
         global.timeout,
         &span,
-        client.count_partners_by_departement(request(
-            CountPartnersByDepartementRequest {},
-            global.timeout,
-        )),
+        client.count_partners_by_departement(request(CountPartnersByDepartementRequest {}, global.timeout)),
     )
     .await?;
     Ok(response.into())

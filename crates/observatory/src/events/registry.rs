@@ -42,11 +42,15 @@ impl Handler for RegistryProjection {
 fn partner_registered(payload: &[u8]) -> Result<PartnerFacts, HandlerError> {
     let msg = PartnerRegistered::decode(payload)
         .map_err(|e| HandlerError::Poison(format!("undecodable PartnerRegistered: {e}")))?;
-    let meta = msg.meta.ok_or_else(|| HandlerError::Poison("PartnerRegistered without meta".into()))?;
+    let meta = msg
+        .meta
+        .ok_or_else(|| HandlerError::Poison("PartnerRegistered without meta".into()))?;
     let partner_id = Uuid::parse_str(&msg.partner_id)
         .map_err(|_| HandlerError::Poison("PartnerRegistered.partner_id is not a UUID".into()))?;
     if !is_departement_code(&msg.departement_code) {
-        return Err(HandlerError::Poison("PartnerRegistered.departement_code is malformed".into()));
+        return Err(HandlerError::Poison(
+            "PartnerRegistered.departement_code is malformed".into(),
+        ));
     }
     if meta.aggregate_version < 1 {
         return Err(HandlerError::Poison("PartnerRegistered with a version below 1".into()));
@@ -69,7 +73,12 @@ mod tests {
     fn a_well_formed_payload_becomes_facts() {
         let id = Uuid::now_v7();
         let payload = PartnerRegistered {
-            meta: Some(EventMeta { event_id: Uuid::now_v7().to_string(), occurred_at: None, aggregate_id: id.to_string(), aggregate_version: 1 }),
+            meta: Some(EventMeta {
+                event_id: Uuid::now_v7().to_string(),
+                occurred_at: None,
+                aggregate_id: id.to_string(),
+                aggregate_version: 1,
+            }),
             partner_id: id.to_string(),
             name: "Coop".into(),
             commune_code: "14118".into(),
@@ -77,12 +86,23 @@ mod tests {
         }
         .encode_to_vec();
         let facts = partner_registered(&payload).expect("valid");
-        assert_eq!(facts, PartnerFacts { partner_id: id, departement_code: "14".into(), commune_code: Some("14118".into()), version: 1 });
+        assert_eq!(
+            facts,
+            PartnerFacts {
+                partner_id: id,
+                departement_code: "14".into(),
+                commune_code: Some("14118".into()),
+                version: 1
+            }
+        );
     }
 
     #[test]
     fn garbage_is_poison_not_a_retry() {
-        assert!(matches!(partner_registered(b"\xff\xff\xff not protobuf"), Err(HandlerError::Poison(_))));
+        assert!(matches!(
+            partner_registered(b"\xff\xff\xff not protobuf"),
+            Err(HandlerError::Poison(_))
+        ));
         assert!(matches!(partner_registered(&[]), Err(HandlerError::Poison(_))));
     }
 }

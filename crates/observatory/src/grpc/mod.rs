@@ -39,6 +39,9 @@ impl Observatory for ObservatoryService {
                 partners,
             })
             .collect();
-        Ok(Response::new(CountPartnersByDepartementResponse { departements, total }))
+        Ok(Response::new(CountPartnersByDepartementResponse {
+            departements,
+            total,
+        }))
     }
 }

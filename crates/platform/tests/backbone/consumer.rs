@@ -32,7 +32,10 @@ async fn start(h: &Harness, handler: CountingHandler) -> CancellationToken {
 }
 
 async fn processed(h: &Harness) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM processed_events").fetch_one(&h.pool).await.unwrap()
+    sqlx::query_scalar("SELECT count(*) FROM processed_events")
+        .fetch_one(&h.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -43,9 +46,13 @@ async fn a_duplicate_publish_with_a_new_message_id_is_applied_once() {
     // Same event id, two message ids: JetStream keeps both, the consumer must dedupe.
     h.publish_raw("test.thing.happened", id, "copy-1", b"ok").await;
     h.publish_raw("test.thing.happened", id, "copy-2", b"ok").await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "other", b"ok").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "other", b"ok")
+        .await;
 
-    poll_until(QUICK, "both distinct events processed", || async { (processed(&h).await == 2).then_some(()) }).await;
+    poll_until(QUICK, "both distinct events processed", || async {
+        (processed(&h).await == 2).then_some(())
+    })
+    .await;
     assert_eq!(h.applied_count().await, 2);
     stop.cancel();
 }
@@ -56,14 +63,31 @@ async fn an_event_already_committed_but_never_acked_changes_nothing_when_redeliv
     // as processed and its effect applied, but the server still holds it unacked.
     let h = Harness::new(&nats_url()).await;
     let id = Uuid::now_v7();
-    sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)").bind(DURABLE).bind(id).execute(&h.pool).await.unwrap();
-    sqlx::query("INSERT INTO applied (event_id) VALUES ($1)").bind(id).execute(&h.pool).await.unwrap();
+    sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2)")
+        .bind(DURABLE)
+        .bind(id)
+        .execute(&h.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO applied (event_id) VALUES ($1)")
+        .bind(id)
+        .execute(&h.pool)
+        .await
+        .unwrap();
     h.publish_raw("test.thing.happened", id, &id.to_string(), b"ok").await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "next", b"ok").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "next", b"ok")
+        .await;
 
     let stop = start(&h, CountingHandler::default()).await;
-    poll_until(QUICK, "the next event processed", || async { (processed(&h).await == 2).then_some(()) }).await;
-    let times: i32 = sqlx::query_scalar("SELECT times FROM applied WHERE event_id = $1").bind(id).fetch_one(&h.pool).await.unwrap();
+    poll_until(QUICK, "the next event processed", || async {
+        (processed(&h).await == 2).then_some(())
+    })
+    .await;
+    let times: i32 = sqlx::query_scalar("SELECT times FROM applied WHERE event_id = $1")
+        .bind(id)
+        .fetch_one(&h.pool)
+        .await
+        .unwrap();
     assert_eq!(times, 1, "the redelivered event was not applied again");
     stop.cancel();
 }
@@ -74,9 +98,13 @@ async fn a_transient_failure_is_retried_and_applied_once() {
     let handler = CountingHandler::default();
     let attempts = handler.attempts.clone();
     let stop = start(&h, handler).await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "m1", b"fail-once").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "m1", b"fail-once")
+        .await;
 
-    poll_until(QUICK, "the retried event applied", || async { (h.applied_count().await == 1).then_some(()) }).await;
+    poll_until(QUICK, "the retried event applied", || async {
+        (h.applied_count().await == 1).then_some(())
+    })
+    .await;
     assert_eq!(attempts.load(Ordering::SeqCst), 2, "one failure, one success");
     assert_eq!(processed(&h).await, 1);
     stop.cancel();
@@ -88,18 +116,33 @@ async fn an_undecodable_message_is_dead_lettered_at_once_and_the_stream_moves_on
     let handler = CountingHandler::default();
     let attempts = handler.attempts.clone();
     let stop = start(&h, handler).await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "bad", b"poison").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "bad", b"poison")
+        .await;
     let good = Uuid::now_v7();
     h.publish_raw("test.thing.happened", good, "good", b"ok").await;
 
-    poll_until(QUICK, "the event after the poison applied", || async { (h.applied_count().await == 1).then_some(()) }).await;
+    poll_until(QUICK, "the event after the poison applied", || async {
+        (h.applied_count().await == 1).then_some(())
+    })
+    .await;
     let dlq = h.bus.dead_letter_subject(DURABLE);
     let stream = h.bus.jetstream.get_stream(&h.bus.stream).await.unwrap();
-    let dead = poll_until(QUICK, "the dead letter", || async { stream.get_last_raw_message_by_subject(&dlq).await.ok() }).await;
-    let reason = dead.headers.get(headers::DLQ_REASON).map(|v| v.as_str().to_owned()).unwrap_or_default();
+    let dead = poll_until(QUICK, "the dead letter", || async {
+        stream.get_last_raw_message_by_subject(&dlq).await.ok()
+    })
+    .await;
+    let reason = dead
+        .headers
+        .get(headers::DLQ_REASON)
+        .map(|v| v.as_str().to_owned())
+        .unwrap_or_default();
     assert!(reason.contains("cannot be decoded"), "reason header: {reason:?}");
     assert_eq!(dead.payload.as_ref(), b"poison");
-    assert_eq!(dead.headers.get(headers::DLQ_DELIVERIES).map(|v| v.as_str()), Some("1"), "poison is not retried");
+    assert_eq!(
+        dead.headers.get(headers::DLQ_DELIVERIES).map(|v| v.as_str()),
+        Some("1"),
+        "poison is not retried"
+    );
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
     stop.cancel();
 }
@@ -108,16 +151,34 @@ async fn an_undecodable_message_is_dead_lettered_at_once_and_the_stream_moves_on
 async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt() {
     let h = Harness::new(&nats_url()).await;
     let stop = start(&h, CountingHandler::default()).await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "always-fails", b"fail").await;
-    h.publish_raw("test.thing.happened", Uuid::now_v7(), "fine", b"ok").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "always-fails", b"fail")
+        .await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "fine", b"ok")
+        .await;
 
     let dlq = h.bus.dead_letter_subject(DURABLE);
     let stream = h.bus.jetstream.get_stream(&h.bus.stream).await.unwrap();
-    let dead = poll_until(QUICK, "the dead letter", || async { stream.get_last_raw_message_by_subject(&dlq).await.ok() }).await;
+    let dead = poll_until(QUICK, "the dead letter", || async {
+        stream.get_last_raw_message_by_subject(&dlq).await.ok()
+    })
+    .await;
     assert_eq!(dead.headers.get(headers::DLQ_DELIVERIES).map(|v| v.as_str()), Some("3"));
-    assert!(dead.headers.get(headers::DLQ_REASON).map(|v| v.as_str()).unwrap_or_default().contains("simulated outage"));
-    poll_until(QUICK, "the healthy event applied", || async { (h.applied_count().await == 1).then_some(()) }).await;
-    assert_eq!(processed(&h).await, 1, "the failed event was never recorded as processed");
+    assert!(
+        dead.headers
+            .get(headers::DLQ_REASON)
+            .map(|v| v.as_str())
+            .unwrap_or_default()
+            .contains("simulated outage")
+    );
+    poll_until(QUICK, "the healthy event applied", || async {
+        (h.applied_count().await == 1).then_some(())
+    })
+    .await;
+    assert_eq!(
+        processed(&h).await,
+        1,
+        "the failed event was never recorded as processed"
+    );
     stop.cancel();
 }
 
@@ -125,11 +186,24 @@ async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt() 
 async fn a_message_without_an_event_id_is_dead_lettered() {
     let h = Harness::new(&nats_url()).await;
     let stop = start(&h, CountingHandler::default()).await;
-    h.bus.client.publish(h.bus.subject("test.thing.happened"), "no headers".into()).await.unwrap();
+    h.bus
+        .client
+        .publish(h.bus.subject("test.thing.happened"), "no headers".into())
+        .await
+        .unwrap();
     h.bus.client.flush().await.unwrap();
     let dlq = h.bus.dead_letter_subject(DURABLE);
     let stream = h.bus.jetstream.get_stream(&h.bus.stream).await.unwrap();
-    let dead = poll_until(QUICK, "the dead letter", || async { stream.get_last_raw_message_by_subject(&dlq).await.ok() }).await;
-    assert!(dead.headers.get(headers::DLQ_REASON).map(|v| v.as_str()).unwrap_or_default().contains("Nats-Msg-Id"));
+    let dead = poll_until(QUICK, "the dead letter", || async {
+        stream.get_last_raw_message_by_subject(&dlq).await.ok()
+    })
+    .await;
+    assert!(
+        dead.headers
+            .get(headers::DLQ_REASON)
+            .map(|v| v.as_str())
+            .unwrap_or_default()
+            .contains("Nats-Msg-Id")
+    );
     stop.cancel();
 }

@@ -28,15 +28,24 @@ impl Harness {
         init_test_logging();
         let database = TestDatabase::create("platform").await;
         let stream = TestStream::new(nats_url);
-        let pool = db::connect(&platform::secret::Secret::new(database.url.clone()), 8).await.expect("pool");
-        db::migrate(&pool, &Migrator::with_migrations(vec![])).await.expect("platform migrations");
+        let pool = db::connect(&platform::secret::Secret::new(database.url.clone()), 8)
+            .await
+            .expect("pool");
+        db::migrate(&pool, &Migrator::with_migrations(vec![]))
+            .await
+            .expect("platform migrations");
         sqlx::raw_sql("CREATE TABLE applied (event_id UUID PRIMARY KEY, times INT NOT NULL DEFAULT 1)")
             .execute(&pool)
             .await
             .expect("projection table");
         let bus = EventBus::connect(&stream.nats, "platform-test").await.expect("bus");
         bus.ensure_stream(&stream.nats).await.expect("stream");
-        Self { pool, bus, _stream: stream, _db: database }
+        Self {
+            pool,
+            bus,
+            _stream: stream,
+            _db: database,
+        }
     }
 
     /// Messages stored on `suffix` in this test's stream.
@@ -58,11 +67,17 @@ impl Harness {
     }
 
     pub async fn applied_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT coalesce(sum(times), 0)::bigint FROM applied").fetch_one(&self.pool).await.expect("count")
+        sqlx::query_scalar("SELECT coalesce(sum(times), 0)::bigint FROM applied")
+            .fetch_one(&self.pool)
+            .await
+            .expect("count")
     }
 
     pub async fn unpublished(&self) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL").fetch_one(&self.pool).await.expect("count")
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .expect("count")
     }
 
     /// Publishes a raw event message the way the relay would, with a chosen message id.
@@ -73,7 +88,13 @@ impl Harness {
         let ack = self
             .bus
             .jetstream
-            .send_publish(self.bus.subject(suffix), PublishMessage::build().payload(Bytes::from_static(payload)).headers(h).message_id(msg_id))
+            .send_publish(
+                self.bus.subject(suffix),
+                PublishMessage::build()
+                    .payload(Bytes::from_static(payload))
+                    .headers(h)
+                    .message_id(msg_id),
+            )
             .await
             .expect("publish");
         ack.await.expect("ack");
@@ -106,13 +127,17 @@ impl Handler for CountingHandler {
         match event.payload.as_ref() {
             b"poison" => return Err(HandlerError::Poison("test payload cannot be decoded".into())),
             b"fail" => return Err(HandlerError::Transient(anyhow::anyhow!("simulated outage"))),
-            b"fail-once" if attempt == 1 => return Err(HandlerError::Transient(anyhow::anyhow!("first attempt fails"))),
+            b"fail-once" if attempt == 1 => {
+                return Err(HandlerError::Transient(anyhow::anyhow!("first attempt fails")));
+            }
             _ => {}
         }
-        sqlx::query("INSERT INTO applied (event_id) VALUES ($1) ON CONFLICT (event_id) DO UPDATE SET times = applied.times + 1")
-            .bind(event.event_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO applied (event_id) VALUES ($1) ON CONFLICT (event_id) DO UPDATE SET times = applied.times + 1",
+        )
+        .bind(event.event_id)
+        .execute(&mut *tx)
+        .await?;
         Ok(())
     }
 }

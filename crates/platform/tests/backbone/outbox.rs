@@ -22,10 +22,17 @@ async fn a_committed_event_is_published_once_with_its_headers() {
 
     let relay = Relay::new(h.pool.clone(), h.bus.clone(), RelayConfig::default());
     assert_eq!(relay.publish_batch().await.unwrap(), 1);
-    assert_eq!(relay.publish_batch().await.unwrap(), 0, "a published row is not sent again");
+    assert_eq!(
+        relay.publish_batch().await.unwrap(),
+        0,
+        "a published row is not sent again"
+    );
 
     let stream = h.bus.jetstream.get_stream(&h.bus.stream).await.unwrap();
-    let msg = stream.get_last_raw_message_by_subject(&h.bus.subject(event.subject)).await.unwrap();
+    let msg = stream
+        .get_last_raw_message_by_subject(&h.bus.subject(event.subject))
+        .await
+        .unwrap();
     let header = |n: &str| msg.headers.get(n).map(|v| v.as_str().to_owned());
     assert_eq!(header(headers::MSG_ID), Some(event.event_id.to_string()));
     assert_eq!(header(headers::EVENT_ID), Some(event.event_id.to_string()));
@@ -59,7 +66,10 @@ async fn a_batch_sent_twice_is_stored_once() {
     tx.commit().await.unwrap();
     let relay = Relay::new(h.pool.clone(), h.bus.clone(), RelayConfig::default());
     assert_eq!(relay.publish_batch().await.unwrap(), 3);
-    sqlx::query("UPDATE outbox SET published_at = NULL").execute(&h.pool).await.unwrap();
+    sqlx::query("UPDATE outbox SET published_at = NULL")
+        .execute(&h.pool)
+        .await
+        .unwrap();
     assert_eq!(relay.publish_batch().await.unwrap(), 3);
     assert_eq!(h.messages_on("test.>").await, 3);
 }
@@ -69,7 +79,11 @@ async fn writes_succeed_while_nats_is_down_and_their_events_leave_once_it_is_bac
     let mut nats = NatsServer::start().await;
     let h = Harness::new(&nats.url()).await;
     let token = CancellationToken::new();
-    let config = RelayConfig { poll_interval: Duration::from_millis(200), ack_timeout: Duration::from_secs(1), ..Default::default() };
+    let config = RelayConfig {
+        poll_interval: Duration::from_millis(200),
+        ack_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
     let relay = tokio::spawn(Relay::new(h.pool.clone(), h.bus.clone(), config).run(token.clone()));
 
     nats.kill();
@@ -81,9 +95,11 @@ async fn writes_succeed_while_nats_is_down_and_their_events_leave_once_it_is_bac
     assert_eq!(h.unpublished().await, 20, "events wait in the outbox");
 
     nats.restart().await;
-    poll_until(Duration::from_secs(30), "the outbox to drain after NATS came back", || async {
-        (h.unpublished().await == 0).then_some(())
-    })
+    poll_until(
+        Duration::from_secs(30),
+        "the outbox to drain after NATS came back",
+        || async { (h.unpublished().await == 0).then_some(()) },
+    )
     .await;
     assert_eq!(h.messages_on("test.>").await, 20, "every event stored exactly once");
 

@@ -52,7 +52,10 @@ impl Departement {
     pub fn parse(raw: &str) -> Option<Self> {
         let ok = match raw.len() {
             2 if raw == "2A" || raw == "2B" => true,
-            2 => matches!(raw.parse::<u8>(), Ok(n) if (1..=95).contains(&n) && n != 20) && raw.bytes().all(|b| b.is_ascii_digit()),
+            2 => {
+                matches!(raw.parse::<u8>(), Ok(n) if (1..=95).contains(&n) && n != 20)
+                    && raw.bytes().all(|b| b.is_ascii_digit())
+            }
             3 => matches!(raw, "971" | "972" | "973" | "974" | "975" | "976"),
             _ => false,
         };
@@ -92,7 +95,10 @@ impl PostalCode {
             two => two.to_owned(),
         };
         let departement = Departement::parse(&dep).ok_or("is not a French postal code")?;
-        Ok(Self { code: code.to_owned(), departement })
+        Ok(Self {
+            code: code.to_owned(),
+            departement,
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -137,12 +143,15 @@ impl Location {
             },
         };
         if commune_code.is_empty() && postal_code.is_empty() {
-            violations.push(Violation::new("commune_code", "a commune code or a postal code is required"));
+            violations.push(Violation::new(
+                "commune_code",
+                "a commune code or a postal code is required",
+            ));
         }
-        if let (Some(c), Some(p)) = (commune, &postal) {
-            if c.departement != p.departement.as_str() {
-                violations.push(Violation::new("postal_code", "is not in the commune's département"));
-            }
+        if let (Some(c), Some(p)) = (commune, &postal)
+            && c.departement != p.departement.as_str()
+        {
+            violations.push(Violation::new("postal_code", "is not in the commune's département"));
         }
         if !violations.is_empty() {
             return Err(violations);
@@ -153,7 +162,11 @@ impl Location {
             (None, None) => None,
         };
         match departement {
-            Some(departement) => Ok(Self { commune, postal_code: postal, departement }),
+            Some(departement) => Ok(Self {
+                commune,
+                postal_code: postal,
+                departement,
+            }),
             None => Err(vec![Violation::new("commune_code", "has no known département")]),
         }
     }
@@ -199,12 +212,17 @@ mod tests {
 
     #[test]
     fn bad_or_inconsistent_locations_name_their_field() {
-        let fields = |r: Result<Location, Vec<Violation>>| r.expect_err("invalid").into_iter().map(|v| v.field).collect::<Vec<_>>();
+        let fields = |r: Result<Location, Vec<Violation>>| {
+            r.expect_err("invalid").into_iter().map(|v| v.field).collect::<Vec<_>>()
+        };
         assert_eq!(fields(Location::parse("", "")), ["commune_code"]);
         assert_eq!(fields(Location::parse("75056", "")), ["commune_code"]);
         assert_eq!(fields(Location::parse("", "1400")), ["postal_code"]);
         assert_eq!(fields(Location::parse("", "00100")), ["postal_code"]);
         assert_eq!(fields(Location::parse("14118", "50100")), ["postal_code"]);
-        assert_eq!(fields(Location::parse("99999", "abcde")), ["commune_code", "postal_code"]);
+        assert_eq!(
+            fields(Location::parse("99999", "abcde")),
+            ["commune_code", "postal_code"]
+        );
     }
 }

@@ -102,7 +102,10 @@ mod tests {
         let violations = NewPartner::parse("  ", "123", "", "").expect_err("three bad fields");
         let fields: Vec<_> = violations.iter().map(|v| v.field).collect();
         assert_eq!(fields, ["name", "siret", "commune_code"]);
-        assert!(violations.iter().all(|v| !v.reason.contains("123")), "reasons never echo the input");
+        assert!(
+            violations.iter().all(|v| !v.reason.contains("123")),
+            "reasons never echo the input"
+        );
     }
 
     #[test]

@@ -45,7 +45,7 @@ impl Siret {
 
 /// Luhn, or for La Poste only, a digit sum divisible by 5. `digits` is 14 ASCII digits.
 fn checksum_ok(digits: &str) -> bool {
-    luhn_ok(digits) || (digits.starts_with(LA_POSTE_SIREN) && digit_sum(digits) % 5 == 0)
+    luhn_ok(digits) || (digits.starts_with(LA_POSTE_SIREN) && digit_sum(digits).is_multiple_of(5))
 }
 
 fn luhn_ok(digits: &str) -> bool {
@@ -63,7 +63,7 @@ fn luhn_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn digit_sum(digits: &str) -> u32 {
@@ -91,7 +91,12 @@ mod tests {
 
     #[test]
     fn published_examples_are_classified_as_insee_says() {
-        for ok in ["73282932000074", "35600000000048", "35600000049837", "732 829 320 00074"] {
+        for ok in [
+            "73282932000074",
+            "35600000000048",
+            "35600000049837",
+            "732 829 320 00074",
+        ] {
             assert!(Siret::parse(ok).is_ok(), "{ok} should be valid");
         }
         assert_eq!(Siret::parse("73282932000075"), Err(SiretError::Checksum));

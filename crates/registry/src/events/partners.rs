@@ -33,7 +33,10 @@ pub fn partner_registered(partner: &Partner) -> NewEvent {
 fn meta(event_id: Uuid, aggregate_id: &str, version: i64, at: chrono::DateTime<chrono::Utc>) -> EventMeta {
     EventMeta {
         event_id: event_id.to_string(),
-        occurred_at: Some(prost_types::Timestamp { seconds: at.timestamp(), nanos: at.timestamp_subsec_nanos() as i32 }),
+        occurred_at: Some(prost_types::Timestamp {
+            seconds: at.timestamp(),
+            nanos: at.timestamp_subsec_nanos() as i32,
+        }),
         aggregate_id: aggregate_id.to_owned(),
         aggregate_version: version,
     }

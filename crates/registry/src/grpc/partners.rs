@@ -1,7 +1,7 @@
 //! `ess.registry.v1.PartnerRegistry`.
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{SubsecRound as _, Utc};
 use ess_proto::registry::v1::{
     CreatePartnerRequest, CreatePartnerResponse, GetPartnerRequest, GetPartnerResponse, Partner as ProtoPartner,
     partner_registry_server::PartnerRegistry,
@@ -97,7 +97,8 @@ impl PartnerRegistryService {
             siret: new.siret,
             location: new.location,
             version: 1,
-            created_at: Utc::now(),
+            // PostgreSQL keeps microseconds: answer with what a later read will return.
+            created_at: Utc::now().trunc_subsecs(6),
         };
         tracing::Span::current().record("ess.partner.id", partner.id.0.to_string().as_str());
 
@@ -152,7 +153,11 @@ fn to_proto(p: &Partner) -> ProtoPartner {
         name: p.name.as_str().to_owned(),
         siret: p.siret.as_str().to_owned(),
         commune_code: p.location.commune().map(|c| c.code.clone()).unwrap_or_default(),
-        postal_code: p.location.postal_code().map(|c| c.as_str().to_owned()).unwrap_or_default(),
+        postal_code: p
+            .location
+            .postal_code()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
         departement_code: p.location.departement().as_str().to_owned(),
         version: p.version,
         created_at: Some(prost_types::Timestamp {

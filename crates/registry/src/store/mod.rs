@@ -24,10 +24,12 @@ impl std::fmt::Debug for StoreError {
 
 /// Maps SQLSTATE 23505 (unique violation) to [`StoreError::Conflict`].
 pub(crate) fn classify(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        if db.code().as_deref() == Some("23505") {
-            return StoreError::Conflict { constraint: db.constraint().unwrap_or("unknown").to_owned() };
-        }
+    if let sqlx::Error::Database(db) = &e
+        && db.code().as_deref() == Some("23505")
+    {
+        return StoreError::Conflict {
+            constraint: db.constraint().unwrap_or("unknown").to_owned(),
+        };
     }
     StoreError::Unexpected(e)
 }

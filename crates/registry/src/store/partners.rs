@@ -47,7 +47,10 @@ pub async fn get(conn: &mut PgConnection, id: PartnerId) -> Result<Option<Partne
 
 /// Rows go back through the domain parsers: a row that fails them is corrupt, never a panic.
 fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt { table: "partners", reason };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        table: "partners",
+        reason,
+    };
     let id: Uuid = row.try_get("id")?;
     let name: String = row.try_get("name")?;
     let siret: String = row.try_get("siret")?;

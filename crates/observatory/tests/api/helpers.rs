@@ -1,0 +1,146 @@
+//! `spawn_app()`: the real observatory on a free port with a fresh database and a unique stream,
+//! plus a publisher that plays the registry.
+
+use async_nats::{HeaderMap, jetstream::message::PublishMessage};
+use ess_proto::{
+    events::v1::{EventMeta, PartnerRegistered},
+    observatory::v1::{
+        CountPartnersByDepartementRequest, CountPartnersByDepartementResponse, observatory_client::ObservatoryClient,
+    },
+};
+use observatory::{App, Config};
+use platform::{
+    bus::headers,
+    testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url},
+};
+use prost::Message as _;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+use tonic::transport::Channel;
+use uuid::Uuid;
+
+pub struct TestApp {
+    pub pool: PgPool,
+    pub client: ObservatoryClient<Channel>,
+    pub stream: TestStream,
+    pub jetstream: async_nats::jetstream::Context,
+    shutdown: CancellationToken,
+    _db: TestDatabase,
+}
+
+pub async fn spawn_app() -> TestApp {
+    init_test_logging();
+    let db = TestDatabase::create("observatory").await;
+    let stream = TestStream::new(&nats_url());
+    let config = Config {
+        common: common_args(&db, &stream),
+        grpc_addr: "127.0.0.1:0".parse().unwrap(),
+    };
+    let app = App::build(&config).await.expect("the observatory builds");
+    let addr = app.local_addr().unwrap();
+    let pool = app.pool().clone();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(app.run(shutdown.clone()));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect");
+    let jetstream = stream.jetstream().await;
+    TestApp {
+        pool,
+        client: ObservatoryClient::new(channel),
+        stream,
+        jetstream,
+        shutdown,
+        _db: db,
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// A `PartnerRegistered` as the registry would publish it.
+pub struct Registered {
+    pub event_id: Uuid,
+    pub partner_id: Uuid,
+    pub departement: &'static str,
+    pub version: i64,
+}
+
+impl Registered {
+    pub fn new(departement: &'static str) -> Self {
+        Self {
+            event_id: Uuid::now_v7(),
+            partner_id: Uuid::now_v7(),
+            departement,
+            version: 1,
+        }
+    }
+
+    pub fn payload(&self) -> Vec<u8> {
+        PartnerRegistered {
+            meta: Some(EventMeta {
+                event_id: self.event_id.to_string(),
+                occurred_at: None,
+                aggregate_id: self.partner_id.to_string(),
+                aggregate_version: self.version,
+            }),
+            partner_id: self.partner_id.to_string(),
+            name: "Une coopérative".into(),
+            commune_code: String::new(),
+            departement_code: self.departement.into(),
+        }
+        .encode_to_vec()
+    }
+}
+
+impl TestApp {
+    /// Publishes on `registry.partner.registered` with the given message id.
+    pub async fn publish(&self, event_id: Uuid, msg_id: &str, event_type: &str, payload: Vec<u8>) {
+        let mut h = HeaderMap::new();
+        h.insert(headers::EVENT_ID, event_id.to_string().as_str());
+        h.insert(headers::EVENT_TYPE, event_type);
+        let ack = self
+            .jetstream
+            .send_publish(
+                self.stream.subject("registry.partner.registered"),
+                PublishMessage::build()
+                    .payload(payload.into())
+                    .headers(h)
+                    .message_id(msg_id),
+            )
+            .await
+            .unwrap();
+        ack.await.unwrap();
+    }
+
+    pub async fn publish_registered(&self, e: &Registered) {
+        self.publish(
+            e.event_id,
+            &e.event_id.to_string(),
+            "ess.events.v1.PartnerRegistered",
+            e.payload(),
+        )
+        .await;
+    }
+
+    pub async fn counts(&self) -> CountPartnersByDepartementResponse {
+        self.client
+            .clone()
+            .count_partners_by_departement(CountPartnersByDepartementRequest {})
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    pub async fn processed(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM processed_events")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
