@@ -18,18 +18,20 @@ pub struct Platform {
     pub registry_addr: std::net::SocketAddr,
     pub registry_pool: PgPool,
     pub observatory_pool: PgPool,
+    pub activities_pool: PgPool,
     _stream: TestStream,
     shutdown: CancellationToken,
-    _dbs: (TestDatabase, TestDatabase),
+    _dbs: [TestDatabase; 3],
 }
 
 /// Starts the registry and the observatory on `nats_url` with a unique stream.
 pub async fn spawn_platform(nats_url: &str) -> Platform {
     init_test_logging();
     let stream = TestStream::new(nats_url);
-    let (reg_db, obs_db) = (
+    let (reg_db, obs_db, act_db) = (
         TestDatabase::create("registry").await,
         TestDatabase::create("observatory").await,
+        TestDatabase::create("activities").await,
     );
     let shutdown = CancellationToken::new();
     let any_port = "127.0.0.1:0".parse().unwrap();
@@ -54,15 +56,26 @@ pub async fn spawn_platform(nats_url: &str) -> Platform {
     let observatory_pool = obs.pool().clone();
     tokio::spawn(obs.run(shutdown.clone()));
 
+    let act = activities::App::build(&activities::Config {
+        common: common_args(&act_db, &stream),
+        grpc_addr: any_port,
+        registry_url: format!("http://{registry_addr}"),
+    })
+    .await
+    .unwrap();
+    let activities_pool = act.pool().clone();
+    tokio::spawn(act.run(shutdown.clone()));
+
     Platform {
         registry: PartnerRegistryClient::new(connect(registry_addr).await),
         observatory: ObservatoryClient::new(connect(obs_addr).await),
         registry_addr,
         registry_pool,
         observatory_pool,
+        activities_pool,
         _stream: stream,
         shutdown,
-        _dbs: (reg_db, obs_db),
+        _dbs: [reg_db, obs_db, act_db],
     }
 }
 

@@ -68,3 +68,29 @@ async fn a_refused_partner_never_reaches_the_observatory() {
         .unwrap();
     assert_eq!(unpublished, 1, "only the valid partner's event was written");
 }
+
+#[tokio::test]
+async fn the_activities_service_learns_the_names_of_new_partners() {
+    let p = spawn_platform(&nats_url()).await;
+    let created = p
+        .registry
+        .clone()
+        .create_partner(partner(4, "61001"))
+        .await
+        .unwrap()
+        .into_inner();
+    let id = created.partner.unwrap().id;
+    let name = poll_until(
+        Duration::from_secs(5),
+        "the partner in the activities directory",
+        || async {
+            sqlx::query_scalar::<_, String>("SELECT name FROM partner_directory WHERE partner_id = $1::uuid")
+                .bind(&id)
+                .fetch_optional(&p.activities_pool)
+                .await
+                .unwrap()
+        },
+    )
+    .await;
+    assert_eq!(name, "Coopérative d'essai n°4");
+}
