@@ -1,11 +1,13 @@
 //! The command line of `essctl`: global options (service addresses, output format, timeout, and
-//! telemetry), then `partner create|get` and `stats partners-by-departement`. Every global option
-//! can also come from the environment variable named in `--help`.
+//! telemetry), then `partner create|get`, `stats partners-by-departement` and `health`. Every
+//! global option can also come from the environment variable named in `--help`.
 
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use platform::config::{TelemetryArgs, parse_duration};
+
+use crate::failure::Service;
 
 /// Command-line client of the ESS platform: talks to the registry, activities and observatory
 /// services over gRPC.
@@ -23,6 +25,19 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The telemetry settings this command runs with. `health` exports no spans: it is the
+    /// container health check, run every few seconds, so it must not wait on a collector before
+    /// exiting nor fill the trace store with probes (the servers do not trace health calls either).
+    pub fn telemetry(&self) -> TelemetryArgs {
+        let mut telemetry = self.telemetry.clone();
+        if matches!(self.command, Command::Health(_)) {
+            telemetry.otlp_endpoint = None;
+        }
+        telemetry
+    }
 }
 
 /// Options accepted before or after the command (`global = true`).
@@ -67,6 +82,17 @@ pub struct GlobalArgs {
     pub timeout: Duration,
 }
 
+impl GlobalArgs {
+    /// The URL `service` is called at.
+    pub fn url(&self, service: Service) -> &str {
+        match service {
+            Service::Registry => &self.registry_url,
+            Service::Activities => &self.activities_url,
+            Service::Observatory => &self.observatory_url,
+        }
+    }
+}
+
 /// Accepts `http://host:port` only, so a typo is a usage error (exit 2) rather than a failed
 /// call. Plaintext only: the services listen without TLS, and tonic is built without it here.
 pub fn parse_url(raw: &str) -> Result<String, String> {
@@ -98,6 +124,8 @@ pub enum Command {
     /// Figures from the observatory.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
+    Health(HealthArgs),
 }
 
 /// `essctl partner ...`
@@ -142,6 +170,30 @@ pub struct GetPartnerArgs {
 pub enum StatsCommand {
     /// Number of registry partners per département, as the observatory counts them.
     PartnersByDepartement,
+}
+
+/// `essctl health [SERVICE]...`: the container health check, also handy by hand.
+#[derive(Debug, Clone, Args)]
+pub struct HealthArgs {
+    /// Services to check, each at its --<service>-url; all three when none is given.
+    #[arg(value_enum, value_name = "SERVICE")]
+    pub services: Vec<Service>,
+}
+
+impl HealthArgs {
+    /// The services to check: as given, without repeats, or all of them when none is given.
+    pub fn targets(&self) -> Vec<Service> {
+        if self.services.is_empty() {
+            return Service::ALL.to_vec();
+        }
+        let mut targets = Vec::with_capacity(self.services.len());
+        for &service in &self.services {
+            if !targets.contains(&service) {
+                targets.push(service);
+            }
+        }
+        targets
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +268,56 @@ mod tests {
         assert!(parse_url("127.0.0.1:50051").is_err());
         assert!(parse_url("http://").is_err());
         assert!(parse_url("http://:50051").is_err());
+    }
+
+    fn health_targets(args: &[&str]) -> Vec<Service> {
+        let cli =
+            Cli::try_parse_from(std::iter::once("essctl").chain(args.iter().copied())).expect("valid command line");
+        let Command::Health(health) = cli.command else {
+            panic!("expected health");
+        };
+        health.targets()
+    }
+
+    #[test]
+    fn health_without_arguments_checks_all_three_services() {
+        assert_eq!(health_targets(&["health"]), Service::ALL);
+    }
+
+    #[test]
+    fn health_checks_the_named_services_once_each_in_order() {
+        assert_eq!(
+            health_targets(&["health", "observatory", "registry", "observatory"]),
+            [Service::Observatory, Service::Registry]
+        );
+    }
+
+    #[test]
+    fn health_of_an_unknown_service_is_a_usage_error() {
+        let err = Cli::try_parse_from(["essctl", "health", "nats"]).expect_err("not one of ours");
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn health_exports_no_spans_but_other_commands_do() {
+        let endpoint = ["--otlp-endpoint", "http://collector:4317"];
+        let health = Cli::try_parse_from(["essctl", endpoint[0], endpoint[1], "health"]).expect("valid");
+        assert_eq!(health.telemetry().otlp_endpoint, None);
+        let stats = Cli::try_parse_from(["essctl", endpoint[0], endpoint[1], "stats", "partners-by-departement"])
+            .expect("valid");
+        assert_eq!(
+            stats.telemetry().otlp_endpoint.as_deref(),
+            Some("http://collector:4317")
+        );
+    }
+
+    #[test]
+    fn each_service_is_called_at_its_own_url() {
+        let cli =
+            Cli::try_parse_from(["essctl", "--activities-url", "http://activities:50052", "health"]).expect("valid");
+        assert_eq!(cli.global.url(Service::Registry), "http://127.0.0.1:50051");
+        assert_eq!(cli.global.url(Service::Activities), "http://activities:50052");
+        assert_eq!(cli.global.url(Service::Observatory), "http://127.0.0.1:50053");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! One function per command: open a client on a lazy channel, make the call inside the command's
 //! root span, and turn the answer into a view. Shared here: clients and the call wrapper.
 
+pub mod health;
 pub mod partner;
 pub mod stats;
 

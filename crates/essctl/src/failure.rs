@@ -4,11 +4,13 @@
 
 use std::{fmt::Write as _, time::Duration};
 
+use clap::ValueEnum;
 use platform::grpc::FieldViolation;
 use tonic::{Code, Status};
 
-/// One of the platform's services, as the CLI names it to the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One of the platform's services, as the CLI names it to the user. On the command line
+/// (`essctl health activities`) it is spelled as [`Service::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Service {
     /// The partner registry.
     Registry,
@@ -19,6 +21,18 @@ pub enum Service {
 }
 
 impl Service {
+    /// Every service, in port order (the default of `essctl health`).
+    pub const ALL: [Service; 3] = [Service::Registry, Service::Activities, Service::Observatory];
+
+    /// One-word name, as typed on the command line and printed by `essctl health`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Service::Registry => "registry",
+            Service::Activities => "activities",
+            Service::Observatory => "observatory",
+        }
+    }
+
     /// Name used in messages.
     pub fn name(self) -> &'static str {
         match self {
@@ -61,6 +75,14 @@ pub enum Failure {
     },
     /// Anything before or after the call: a malformed URL, output that could not be encoded.
     Local(anyhow::Error),
+    /// `essctl health` found services that are not SERVING. Its lines still go to stdout (a script
+    /// reading `--output json` wants them most when something is down); the exit code says 1.
+    NotServing {
+        /// The rendered health lines, for stdout.
+        answer: String,
+        /// The services that did not answer SERVING, in the order checked.
+        services: Vec<Service>,
+    },
 }
 
 impl Failure {
@@ -90,7 +112,29 @@ impl Failure {
                 )
             }
             Failure::Local(err) => format!("error: {err:#}\n"),
+            Failure::NotServing { services, .. } => {
+                let names: Vec<&str> = services.iter().map(|s| s.key()).collect();
+                format!("error: not serving: {}\n", names.join(", "))
+            }
         }
+    }
+
+    /// What goes to stdout despite the failure: the health lines of [`Failure::NotServing`].
+    pub fn answer(&self) -> Option<&str> {
+        match self {
+            Failure::NotServing { answer, .. } => Some(answer),
+            _ => None,
+        }
+    }
+}
+
+/// A failed call in one line, `CODE: message: causes` (for `essctl health`'s UNREACHABLE reason).
+pub fn status_summary(status: &Status) -> String {
+    let message = status_message(status);
+    if message.is_empty() {
+        code_name(status.code()).to_owned()
+    } else {
+        format!("{}: {message}", code_name(status.code()))
     }
 }
 
@@ -257,6 +301,41 @@ mod tests {
         }
         .report();
         assert!(report.contains("\n  - postal_code: is not 5 digits\n"), "{report}");
+    }
+
+    #[test]
+    fn not_serving_names_the_services_on_stderr_and_keeps_the_lines_for_stdout() {
+        let failure = Failure::NotServing {
+            answer: "activities  http://a  NOT_SERVING\n".into(),
+            services: vec![Service::Activities, Service::Observatory],
+        };
+        assert_eq!(failure.report(), "error: not serving: activities, observatory\n");
+        assert_eq!(failure.answer(), Some("activities  http://a  NOT_SERVING\n"));
+    }
+
+    #[test]
+    fn other_failures_print_nothing_on_stdout() {
+        assert_eq!(
+            Failure::timed_out(Service::Registry, "http://r", Duration::from_secs(1)).answer(),
+            None
+        );
+    }
+
+    #[test]
+    fn a_status_summary_starts_with_the_code_name() {
+        assert_eq!(
+            status_summary(&Status::unavailable("tcp connect error")),
+            "UNAVAILABLE: tcp connect error"
+        );
+        assert_eq!(status_summary(&Status::unimplemented("")), "UNIMPLEMENTED");
+    }
+
+    #[test]
+    fn service_keys_are_the_command_line_spellings() {
+        for service in Service::ALL {
+            let value = service.to_possible_value().expect("no variant is skipped");
+            assert_eq!(value.get_name(), service.key());
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `essctl`, the command-line client of the ESS platform. It speaks gRPC only (never SQL or NATS),
 //! runs each command in a root `otel.kind=client` span whose context travels with the call, and
-//! prints the answer as a table or as JSON.
+//! prints the answer as a table or as JSON. `essctl health` is also the containers' health check.
 //!
 //! Layout:
 //! - [`cli`]: the clap definition of options and commands (every option also reads an env var).
@@ -33,6 +33,18 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         Command::Stats(StatsCommand::PartnersByDepartement) => {
             let stats = commands::stats::partners_by_departement(global).await?;
             render::departements(&stats, global.output)
+        }
+        Command::Health(args) => {
+            let health = commands::health::check(global, &args.targets()).await?;
+            let answer = render::health(&health, global.output)?;
+            if health.healthy {
+                Ok(answer)
+            } else {
+                Err(Failure::NotServing {
+                    answer,
+                    services: health.not_serving(),
+                })
+            }
         }
     }
 }

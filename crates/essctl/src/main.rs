@@ -1,5 +1,6 @@
 //! Entry point of `essctl`: parse the command line, start telemetry, run the command, print the
-//! answer (stdout) or the failure report (stderr), and flush the spans before exiting.
+//! answer (stdout) or the failure report (stderr; `health` prints its lines on stdout as well),
+//! and flush the spans before exiting.
 
 use std::{io::Write as _, process::ExitCode};
 
@@ -10,7 +11,7 @@ use essctl::cli::Cli;
 async fn main() -> ExitCode {
     // Usage errors end here with clap's message and exit code 2.
     let cli = Cli::parse();
-    let guard = match platform::telemetry::init(&cli.telemetry, "essctl") {
+    let guard = match platform::telemetry::init(&cli.telemetry(), "essctl") {
         Ok(guard) => guard,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -26,6 +27,9 @@ async fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(failure) => {
+            if let Some(text) = failure.answer() {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
             let _ = std::io::stderr().lock().write_all(failure.report().as_bytes());
             ExitCode::FAILURE
         }

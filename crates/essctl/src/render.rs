@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::{
     cli::Output,
     failure::Failure,
-    view::{DepartementStatsView, PartnerView},
+    view::{DepartementStatsView, HealthStatus, HealthView, PartnerView},
 };
 
 /// Shown in tables for a value that is not set.
@@ -55,6 +55,28 @@ pub fn departements(stats: &DepartementStatsView, output: Output) -> Result<Stri
     }
 }
 
+/// One line per service, `registry  http://127.0.0.1:50051  SERVING`, without a header (easy to
+/// read in `docker inspect` and to grep), or JSON.
+pub fn health(view: &HealthView, output: Output) -> Result<String, Failure> {
+    match output {
+        Output::Json => json(view),
+        Output::Table => {
+            let rows: Vec<Vec<String>> = view
+                .services
+                .iter()
+                .map(|s| {
+                    let status = match (s.status, &s.reason) {
+                        (HealthStatus::Unreachable, Some(reason)) => format!("UNREACHABLE ({reason})"),
+                        (status, _) => status.name().to_owned(),
+                    };
+                    vec![s.service.key().to_owned(), s.url.clone(), status]
+                })
+                .collect();
+            Ok(aligned_rows(&rows, &[]))
+        }
+    }
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Local(anyhow::Error::new(e).context("encoding the answer as JSON")))?;
@@ -84,7 +106,20 @@ pub enum Align {
 /// A header line and rows, columns two spaces apart, no trailing spaces. A row shorter than the
 /// header leaves its last cells empty; cells past the header are dropped.
 pub fn column_table(headers: &[&str], rows: &[Vec<String>], align: &[Align]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut lines = Vec::with_capacity(rows.len() + 1);
+    lines.push(headers.iter().map(|&h| h.to_owned()).collect());
+    lines.extend_from_slice(rows);
+    aligned_rows(&lines, align)
+}
+
+/// Rows in columns two spaces apart, no trailing spaces; the first row sets the number of
+/// columns (a shorter row leaves its last cells empty, cells past it are dropped). Columns
+/// without an entry in `align` are left-aligned.
+pub fn aligned_rows(rows: &[Vec<String>], align: &[Align]) -> String {
+    let Some(first) = rows.first() else {
+        return String::new();
+    };
+    let mut widths: Vec<usize> = first.iter().map(|c| c.chars().count()).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -106,17 +141,18 @@ pub fn column_table(headers: &[&str], rows: &[Vec<String>], align: &[Align]) -> 
         text.push('\n');
         text
     };
-    let mut out = line(&mut headers.iter().copied());
-    for row in rows {
-        out.push_str(&line(&mut row.iter().map(String::as_str)));
-    }
-    out
+    rows.iter()
+        .map(|row| line(&mut row.iter().map(String::as_str)))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::view::DepartementCountView;
+    use crate::{
+        failure::Service,
+        view::{DepartementCountView, ServiceHealthView},
+    };
 
     fn coop() -> PartnerView {
         PartnerView {
@@ -214,5 +250,70 @@ mod tests {
             &[Align::Left, Align::Left],
         );
         assert_eq!(text, "A   B\né   x\nab  y\n");
+    }
+
+    fn one_down() -> HealthView {
+        HealthView::new(vec![
+            ServiceHealthView {
+                service: Service::Registry,
+                url: "http://127.0.0.1:50051".into(),
+                status: HealthStatus::Serving,
+                reason: None,
+            },
+            ServiceHealthView {
+                service: Service::Activities,
+                url: "http://127.0.0.1:50052".into(),
+                status: HealthStatus::NotServing,
+                reason: None,
+            },
+            ServiceHealthView {
+                service: Service::Observatory,
+                url: "http://observatory:50053".into(),
+                status: HealthStatus::Unreachable,
+                reason: Some("UNAVAILABLE: tcp connect error".into()),
+            },
+        ])
+    }
+
+    #[test]
+    fn health_prints_one_aligned_line_per_service_without_a_header() {
+        let text = health(&one_down(), Output::Table).expect("renders");
+        assert_eq!(
+            text,
+            "registry     http://127.0.0.1:50051    SERVING\n\
+             activities   http://127.0.0.1:50052    NOT_SERVING\n\
+             observatory  http://observatory:50053  UNREACHABLE (UNAVAILABLE: tcp connect error)\n"
+        );
+    }
+
+    #[test]
+    fn health_of_one_service_is_a_single_line() {
+        let view = HealthView::new(vec![ServiceHealthView {
+            service: Service::Registry,
+            url: "http://127.0.0.1:50051".into(),
+            status: HealthStatus::Serving,
+            reason: None,
+        }]);
+        let text = health(&view, Output::Table).expect("renders");
+        assert_eq!(text, "registry  http://127.0.0.1:50051  SERVING\n");
+    }
+
+    #[test]
+    fn health_in_json_names_services_and_statuses_as_printed() {
+        let text = health(&one_down(), Output::Json).expect("renders");
+        let value: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(value["healthy"], false);
+        assert_eq!(value["services"][0]["service"], "registry");
+        assert_eq!(value["services"][0]["status"], "SERVING");
+        assert_eq!(value["services"][0]["reason"], serde_json::Value::Null);
+        assert_eq!(value["services"][1]["status"], "NOT_SERVING");
+        assert_eq!(value["services"][2]["url"], "http://observatory:50053");
+        assert_eq!(value["services"][2]["status"], "UNREACHABLE");
+        assert_eq!(value["services"][2]["reason"], "UNAVAILABLE: tcp connect error");
+    }
+
+    #[test]
+    fn no_rows_render_as_nothing() {
+        assert_eq!(aligned_rows(&[], &[]), "");
     }
 }

@@ -4,6 +4,9 @@
 
 use ess_proto::{observatory::v1 as observatory, registry::v1 as registry};
 use serde::Serialize;
+use tonic_health::pb::{HealthCheckResponse, health_check_response::ServingStatus};
+
+use crate::failure::Service;
 
 /// A registry partner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -78,6 +81,92 @@ impl From<observatory::CountPartnersByDepartementResponse> for DepartementStatsV
     }
 }
 
+/// What `essctl health` found, service by service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HealthView {
+    /// True when every checked service answered SERVING (the exit code is 0).
+    pub healthy: bool,
+    /// One entry per checked service, in the order checked.
+    pub services: Vec<ServiceHealthView>,
+}
+
+impl HealthView {
+    /// Gathers the answers; `healthy` follows from them.
+    pub fn new(services: Vec<ServiceHealthView>) -> Self {
+        Self {
+            healthy: services.iter().all(|s| s.status == HealthStatus::Serving),
+            services,
+        }
+    }
+
+    /// The services that are not SERVING, in the order checked.
+    pub fn not_serving(&self) -> Vec<Service> {
+        self.services
+            .iter()
+            .filter(|s| s.status != HealthStatus::Serving)
+            .map(|s| s.service)
+            .collect()
+    }
+}
+
+/// One service's health.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServiceHealthView {
+    /// Which service, serialized as its key (`registry`, `activities`, `observatory`).
+    #[serde(serialize_with = "service_key")]
+    pub service: Service,
+    /// Where it was asked.
+    pub url: String,
+    /// What it answered.
+    pub status: HealthStatus,
+    /// Why it could not be asked (UNREACHABLE only): the gRPC code and message.
+    pub reason: Option<String>,
+}
+
+/// A `grpc.health.v1` serving status, or UNREACHABLE when the call itself failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum HealthStatus {
+    /// Ready: its database and NATS answer.
+    Serving,
+    /// Up, but its database or NATS does not answer (or it is stopping).
+    NotServing,
+    /// The server answered UNKNOWN, or a value this client does not know.
+    Unknown,
+    /// The server does not know the service asked about.
+    ServiceUnknown,
+    /// No answer: refused, timed out, or the call failed (see the reason).
+    Unreachable,
+}
+
+impl HealthStatus {
+    /// The name printed in tables, as the proto spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            HealthStatus::Serving => "SERVING",
+            HealthStatus::NotServing => "NOT_SERVING",
+            HealthStatus::Unknown => "UNKNOWN",
+            HealthStatus::ServiceUnknown => "SERVICE_UNKNOWN",
+            HealthStatus::Unreachable => "UNREACHABLE",
+        }
+    }
+}
+
+impl From<HealthCheckResponse> for HealthStatus {
+    fn from(r: HealthCheckResponse) -> Self {
+        match ServingStatus::try_from(r.status) {
+            Ok(ServingStatus::Serving) => HealthStatus::Serving,
+            Ok(ServingStatus::NotServing) => HealthStatus::NotServing,
+            Ok(ServingStatus::ServiceUnknown) => HealthStatus::ServiceUnknown,
+            Ok(ServingStatus::Unknown) | Err(_) => HealthStatus::Unknown,
+        }
+    }
+}
+
+fn service_key<S: serde::Serializer>(service: &Service, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(service.key())
+}
+
 fn non_empty(s: String) -> Option<String> {
     if s.is_empty() { None } else { Some(s) }
 }
@@ -104,6 +193,46 @@ mod tests {
         assert_eq!(view.postal_code, None);
         assert_eq!(view.commune_code.as_deref(), Some("14118"));
         assert_eq!(view.created_at.as_deref(), Some("2025-06-15T15:06:40Z"));
+    }
+
+    #[test]
+    fn health_statuses_map_from_the_proto_and_unknown_values_read_as_unknown() {
+        let status = |n: i32| HealthStatus::from(HealthCheckResponse { status: n });
+        assert_eq!(status(ServingStatus::Serving as i32), HealthStatus::Serving);
+        assert_eq!(status(ServingStatus::NotServing as i32), HealthStatus::NotServing);
+        assert_eq!(
+            status(ServingStatus::ServiceUnknown as i32),
+            HealthStatus::ServiceUnknown
+        );
+        assert_eq!(status(ServingStatus::Unknown as i32), HealthStatus::Unknown);
+        assert_eq!(status(42), HealthStatus::Unknown);
+    }
+
+    fn service(service: Service, status: HealthStatus) -> ServiceHealthView {
+        ServiceHealthView {
+            service,
+            url: "http://x".into(),
+            status,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn health_is_good_only_when_every_service_is_serving() {
+        let all_up = HealthView::new(vec![
+            service(Service::Registry, HealthStatus::Serving),
+            service(Service::Observatory, HealthStatus::Serving),
+        ]);
+        assert!(all_up.healthy);
+        assert!(all_up.not_serving().is_empty());
+
+        let one_down = HealthView::new(vec![
+            service(Service::Registry, HealthStatus::Serving),
+            service(Service::Activities, HealthStatus::Unknown),
+            service(Service::Observatory, HealthStatus::Unreachable),
+        ]);
+        assert!(!one_down.healthy);
+        assert_eq!(one_down.not_serving(), [Service::Activities, Service::Observatory]);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! - [`secret`]: a string wrapper that never prints its value.
 //! - [`telemetry`]: logs, OpenTelemetry export, and W3C trace-context propagation helpers.
 //! - [`grpc`]: server bootstrap (trace layer, reflection), client trace injection, error mapping.
+//! - [`host`]: the shape of every service: bind, serve, run tasks, shut down; and `main`.
 //! - [`health`]: `grpc.health.v1` status driven by database and NATS reachability.
 //! - [`db`]: the PostgreSQL pool and migrations (the platform's tables plus the service's own).
 //! - [`bus`]: the NATS connection, the JetStream stream, subjects and event headers.
@@ -25,6 +26,7 @@ pub mod db;
 pub mod error;
 pub mod grpc;
 pub mod health;
+pub mod host;
 pub mod outbox;
 pub mod secret;
 pub mod task;

@@ -1,23 +1,13 @@
 //! The registry binary: wiring only.
 
 use clap::Parser as _;
-use tokio_util::sync::CancellationToken;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = registry::Config::parse();
-    let telemetry = platform::telemetry::init(&config.common.telemetry, "registry")?;
-    let outcome = run(config).await;
-    if let Err(e) = &outcome {
-        tracing::error!(error = ?e, "registry.stopped_with_error");
-    }
-    telemetry.shutdown().await;
-    outcome
-}
-
-async fn run(config: registry::Config) -> anyhow::Result<()> {
-    let app = registry::App::build(&config).await?;
-    let shutdown = CancellationToken::new();
-    tokio::spawn(platform::task::cancel_on_signal(shutdown.clone()));
-    app.run(shutdown).await
+    let telemetry = config.common.telemetry.clone();
+    platform::host::main("registry", &telemetry, |shutdown| async move {
+        registry::App::build(&config).await?.run(shutdown).await
+    })
+    .await
 }

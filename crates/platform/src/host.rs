@@ -1,0 +1,111 @@
+//! The shape every service binary shares: connect the backbone and bind the gRPC port
+//! ([`Host::bind`]), then serve the service's API beside health, reflection, the outbox relay and
+//! whatever consumers it runs, until shutdown ([`Host::run`]); and [`main`], which wraps that in
+//! telemetry and signal handling. A service's `App` is a thin layer over this.
+
+use std::{future::Future, net::SocketAddr, time::Duration};
+
+use sqlx::{PgPool, migrate::Migrator};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+
+use crate::{
+    backbone::Backbone,
+    config::{CommonArgs, TelemetryArgs},
+    grpc,
+    task::{self, Supervisor},
+};
+
+/// How long shutdown may take: shorter than the 15 s `stop_grace_period` in docker-compose.yml.
+pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
+
+/// What a service exposes besides its own routes.
+pub struct Api {
+    /// gRPC service names whose `grpc.health.v1` status follows the database and NATS.
+    pub health_services: Vec<&'static str>,
+    /// Encoded descriptor sets registered for reflection.
+    pub descriptor_sets: Vec<&'static [u8]>,
+}
+
+/// A service connected to its database and NATS, with its gRPC port bound, not yet serving.
+pub struct Host {
+    name: &'static str,
+    backbone: Backbone,
+    listener: TcpListener,
+}
+
+impl Host {
+    /// Connects and migrates the database, connects NATS and ensures the stream, binds `grpc_addr`.
+    pub async fn bind(
+        name: &'static str,
+        common: &CommonArgs,
+        grpc_addr: SocketAddr,
+        migrations: &Migrator,
+    ) -> anyhow::Result<Self> {
+        let backbone = Backbone::connect(common, name, migrations).await?;
+        let listener = grpc::bind(grpc_addr).await?;
+        Ok(Self {
+            name,
+            backbone,
+            listener,
+        })
+    }
+
+    /// The bound gRPC address (useful with port 0).
+    pub fn local_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.listener.local_addr()?)
+    }
+
+    /// The database and the bus.
+    pub fn backbone(&self) -> &Backbone {
+        &self.backbone
+    }
+
+    /// The database pool.
+    pub fn pool(&self) -> &PgPool {
+        &self.backbone.pool
+    }
+
+    /// Serves health, reflection and the routes `add_routes` adds; runs the outbox relay, the
+    /// health watcher and the tasks `spawn_tasks` starts (consumers); until `shutdown` is cancelled
+    /// or a task fails. Then closes the pool.
+    pub async fn run(
+        self,
+        shutdown: CancellationToken,
+        api: Api,
+        add_routes: impl FnOnce(Routes) -> Routes,
+        spawn_tasks: impl FnOnce(&Supervisor, &Backbone),
+    ) -> anyhow::Result<()> {
+        let supervisor = Supervisor::new(shutdown);
+        let (reporter, health) = tonic_health::server::health_reporter();
+        self.backbone.spawn(&supervisor, reporter, api.health_services);
+        spawn_tasks(&supervisor, &self.backbone);
+
+        let routes = grpc::reflection_routes(add_routes(Routes::new(health)), &api.descriptor_sets)?;
+        supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
+
+        tracing::info!(service = self.name, "platform.service.started");
+        let outcome = supervisor.wait(SHUTDOWN_DEADLINE).await;
+        self.backbone.pool.close().await;
+        outcome
+    }
+}
+
+/// The body of a service's `main`: telemetry first, `run` until SIGTERM/SIGINT (or a failure),
+/// the error chain logged once, telemetry flushed last.
+pub async fn main<F, Fut>(name: &'static str, telemetry: &TelemetryArgs, run: F) -> anyhow::Result<()>
+where
+    F: FnOnce(CancellationToken) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    let guard = crate::telemetry::init(telemetry, name)?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(task::cancel_on_signal(shutdown.clone()));
+    let outcome = run(shutdown).await;
+    if let Err(e) = &outcome {
+        tracing::error!(service = name, error = ?e, "platform.service.stopped_with_error");
+    }
+    guard.shutdown().await;
+    outcome
+}
