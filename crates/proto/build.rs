@@ -1,39 +1,52 @@
 //! Compiles every `.proto` under the workspace's `proto/` with protox (pure Rust, no `protoc`),
-//! generates prost messages and tonic clients/servers, and writes the encoded descriptor set that
-//! the services register for gRPC server reflection.
+//! generates prost messages and tonic clients/servers, and writes one encoded descriptor set per
+//! service (`<service>_descriptor.bin`, its API files and their imports) for server reflection.
+//! New `.proto` files are picked up without editing this file.
 
-use std::{env, path::PathBuf};
+use std::{
+    env,
+    path::{Path, PathBuf},
+};
 
 use prost::Message;
 
-const PROTOS: &[&str] = &[
-    "ess/events/v1/events.proto",
-    "ess/registry/v1/registry.proto",
-    "ess/observatory/v1/observatory.proto",
-];
-
-/// Services and their API file, for the per-service reflection descriptor sets.
-const SERVICES: &[(&str, &str)] = &[
-    ("registry", "ess/registry/v1/registry.proto"),
-    ("observatory", "ess/observatory/v1/observatory.proto"),
-];
+/// Services whose API lives under `proto/ess/<service>/`.
+const SERVICES: &[&str] = &["registry", "activities", "observatory"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");
     println!("cargo:rerun-if-changed={}", root.display());
-
     let out = PathBuf::from(env::var("OUT_DIR")?);
-    // One descriptor set per service, so that reflection lists only what that service serves.
-    for (service, proto) in SERVICES {
-        let fds = protox::compile([proto], [&root])?;
+
+    for service in SERVICES {
+        let files = protos_under(&root, &root.join("ess").join(service))?;
+        let fds = protox::compile(&files, [&root])?;
         std::fs::write(out.join(format!("{service}_descriptor.bin")), fds.encode_to_vec())?;
     }
 
-    let fds = protox::compile(PROTOS, [&root])?;
-
+    let all = protos_under(&root, &root.join("ess"))?;
+    let fds = protox::compile(&all, [&root])?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;
     Ok(())
+}
+
+/// Every `.proto` below `dir`, as paths relative to `root`, sorted.
+fn protos_under(root: &Path, dir: &Path) -> Result<Vec<String>, Box<dyn std::error::Error>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        for entry in std::fs::read_dir(&d)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "proto") {
+                found.push(path.strip_prefix(root)?.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }

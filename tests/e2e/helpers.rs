@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use ess_proto::{
+    activities::v1::activities_client::ActivitiesClient,
     observatory::v1::{CountPartnersByDepartementRequest, observatory_client::ObservatoryClient},
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
@@ -18,7 +19,7 @@ pub struct Platform {
     pub registry_addr: std::net::SocketAddr,
     pub registry_pool: PgPool,
     pub observatory_pool: PgPool,
-    pub activities_pool: PgPool,
+    pub activities: ActivitiesClient<Channel>,
     _stream: TestStream,
     shutdown: CancellationToken,
     _dbs: [TestDatabase; 3],
@@ -63,7 +64,7 @@ pub async fn spawn_platform(nats_url: &str) -> Platform {
     })
     .await
     .unwrap();
-    let activities_pool = act.pool().clone();
+    let activities_addr = act.local_addr().unwrap();
     tokio::spawn(act.run(shutdown.clone()));
 
     Platform {
@@ -72,7 +73,7 @@ pub async fn spawn_platform(nats_url: &str) -> Platform {
         registry_addr,
         registry_pool,
         observatory_pool,
-        activities_pool,
+        activities: ActivitiesClient::new(connect(activities_addr).await),
         _stream: stream,
         shutdown,
         _dbs: [reg_db, obs_db, act_db],

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use ess_proto::observatory::v1::CountPartnersByDepartementRequest;
+use ess_proto::{activities::v1::ListKnownPartnersRequest, observatory::v1::CountPartnersByDepartementRequest};
 use platform::testing::{nats_url, poll_until};
 
 use crate::helpers::{partner, spawn_platform};
@@ -80,17 +80,20 @@ async fn the_activities_service_learns_the_names_of_new_partners() {
         .unwrap()
         .into_inner();
     let id = created.partner.unwrap().id;
-    let name = poll_until(
+    let known = poll_until(
         Duration::from_secs(5),
         "the partner in the activities directory",
         || async {
-            sqlx::query_scalar::<_, String>("SELECT name FROM partner_directory WHERE partner_id = $1::uuid")
-                .bind(&id)
-                .fetch_optional(&p.activities_pool)
+            let list = p
+                .activities
+                .clone()
+                .list_known_partners(ListKnownPartnersRequest {})
                 .await
-                .unwrap()
+                .ok()?
+                .into_inner();
+            list.partners.into_iter().find(|k| k.partner_id == id)
         },
     )
     .await;
-    assert_eq!(name, "Coopérative d'essai n°4");
+    assert_eq!((known.name.as_str(), known.version), ("Coopérative d'essai n°4", 1));
 }

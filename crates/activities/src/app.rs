@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, time::Duration};
 
+use ess_proto::activities::v1::activities_server::{ActivitiesServer, SERVICE_NAME};
 use platform::{
     consumer::{Consumer, ConsumerConfig},
     grpc,
@@ -10,7 +11,7 @@ use platform::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, events};
+use crate::{config::Config, events, grpc::ActivitiesService};
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -40,9 +41,10 @@ impl App {
 
     /// Serves until `shutdown` is cancelled or a task fails.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let activities = ActivitiesServer::new(ActivitiesService::new(self.host.pool().clone()));
         let api = Api {
-            health_services: vec![],
-            descriptor_sets: vec![],
+            health_services: vec![SERVICE_NAME],
+            descriptor_sets: vec![ess_proto::ACTIVITIES_DESCRIPTOR_SET],
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
             let registry_events = Consumer::new(
@@ -53,6 +55,8 @@ impl App {
             );
             supervisor.spawn_critical("registry-events", registry_events.run(supervisor.token()));
         };
-        self.host.run(shutdown, api, |routes| routes, consumers).await
+        self.host
+            .run(shutdown, api, |routes| routes.add_service(activities), consumers)
+            .await
     }
 }

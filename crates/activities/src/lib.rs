@@ -5,11 +5,13 @@
 //! Layout:
 //! - [`store`]: the partner directory (sqlx).
 //! - [`events`]: the consumer of `ess.registry.*`.
+//! - [`grpc`]: `ess.activities.v1` handlers.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod app;
 pub mod config;
 pub mod events;
+pub mod grpc;
 pub mod store;
 
 pub use app::App;

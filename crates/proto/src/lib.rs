@@ -5,6 +5,9 @@
 /// Encoded `FileDescriptorSet` of `ess.registry.v1` (and its imports), for server reflection.
 pub const REGISTRY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/registry_descriptor.bin"));
 
+/// Encoded `FileDescriptorSet` of `ess.activities.v1` (and its imports), for server reflection.
+pub const ACTIVITIES_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/activities_descriptor.bin"));
+
 /// Encoded `FileDescriptorSet` of `ess.observatory.v1` (and its imports), for server reflection.
 pub const OBSERVATORY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/observatory_descriptor.bin"));
 
@@ -17,6 +20,12 @@ pub mod events {
 pub mod registry {
     pub mod v1 {
         tonic::include_proto!("ess.registry.v1");
+    }
+}
+
+pub mod activities {
+    pub mod v1 {
+        tonic::include_proto!("ess.activities.v1");
     }
 }
 

@@ -18,3 +18,11 @@ pub async fn upsert(conn: &mut PgConnection, partner_id: Uuid, name: &str, versi
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Every known partner, by name.
+#[tracing::instrument(name = "activities.store.list_partners", skip_all)]
+pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<(Uuid, String, i64)>, sqlx::Error> {
+    sqlx::query_as("SELECT partner_id, name, version FROM partner_directory ORDER BY name, partner_id")
+        .fetch_all(pool)
+        .await
+}

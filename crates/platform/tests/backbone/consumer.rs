@@ -1,13 +1,17 @@
 //! The consumer: each event applied once whatever the redeliveries and duplicates; failures
 //! retried; poison and exhausted messages dead-lettered without blocking the stream.
 
-use std::{sync::atomic::Ordering, time::Duration};
+use std::{
+    sync::{Arc, atomic::Ordering},
+    time::Duration,
+};
 
 use platform::{
     bus::headers,
     consumer::{Consumer, ConsumerConfig},
     testing::{nats_url, poll_until},
 };
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -89,6 +93,41 @@ async fn an_event_already_committed_but_never_acked_changes_nothing_when_redeliv
         .await
         .unwrap();
     assert_eq!(times, 1, "the redelivered event was not applied again");
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn an_event_in_hand_when_its_consumer_dies_is_redelivered_and_applied_once() {
+    let h = Harness::new(&nats_url()).await;
+    let config = ConsumerConfig {
+        ack_wait: Duration::from_secs(1),
+        ..config()
+    };
+    let entered = Arc::new(Notify::new());
+    let dying = CountingHandler {
+        hang_on_first: Some(entered.clone()),
+        ..Default::default()
+    };
+    let first =
+        tokio::spawn(Consumer::new(h.pool.clone(), h.bus.clone(), config.clone(), dying).run(CancellationToken::new()));
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "m1", b"ok").await;
+    tokio::time::timeout(QUICK, entered.notified())
+        .await
+        .expect("the first consumer took the message");
+    // Killed mid-message: its transaction is dropped (rolled back) and nothing is acked.
+    first.abort();
+    assert!(first.await.unwrap_err().is_cancelled());
+    assert_eq!(processed(&h).await, 0);
+
+    let stop = CancellationToken::new();
+    tokio::spawn(Consumer::new(h.pool.clone(), h.bus.clone(), config, CountingHandler::default()).run(stop.clone()));
+    poll_until(
+        QUICK,
+        "the redelivered event applied by the restarted consumer",
+        || async { (h.applied_count().await == 1).then_some(()) },
+    )
+    .await;
+    assert_eq!(processed(&h).await, 1);
     stop.cancel();
 }
 

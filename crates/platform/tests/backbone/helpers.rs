@@ -119,11 +119,18 @@ pub fn test_event(n: i64) -> NewEvent {
 #[derive(Default)]
 pub struct CountingHandler {
     pub attempts: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// When set, the first attempt signals it and then never finishes (a consumer that hangs or
+    /// is about to be killed while holding the message).
+    pub hang_on_first: Option<std::sync::Arc<tokio::sync::Notify>>,
 }
 
 impl Handler for CountingHandler {
     async fn handle(&self, tx: &mut PgConnection, event: &InboundEvent) -> Result<(), HandlerError> {
         let attempt = self.attempts.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if let (1, Some(entered)) = (attempt, &self.hang_on_first) {
+            entered.notify_one();
+            std::future::pending::<()>().await;
+        }
         match event.payload.as_ref() {
             b"poison" => return Err(HandlerError::Poison("test payload cannot be decoded".into())),
             b"fail" => return Err(HandlerError::Transient(anyhow::anyhow!("simulated outage"))),
