@@ -4,7 +4,7 @@ use anyhow::Context as _;
 use chrono::{SubsecRound as _, Utc};
 use ess_proto::registry::v1::{
     CreatePartnerRequest, CreatePartnerResponse, GetPartnerRequest, GetPartnerResponse, Partner as ProtoPartner,
-    partner_registry_server::PartnerRegistry,
+    PartnerStatus, partner_registry_server::PartnerRegistry,
 };
 use platform::grpc::{FieldViolation, internal, invalid_argument};
 use sqlx::PgPool;
@@ -160,6 +160,8 @@ fn to_proto(p: &Partner) -> ProtoPartner {
             .unwrap_or_default(),
         departement_code: p.location.departement().as_str().to_owned(),
         version: p.version,
+        // Archiving arrives with the full partner model; until then every partner is active.
+        status: PartnerStatus::Active as i32,
         created_at: Some(prost_types::Timestamp {
             seconds: p.created_at.timestamp(),
             nanos: p.created_at.timestamp_subsec_nanos() as i32,
