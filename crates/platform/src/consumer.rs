@@ -282,6 +282,16 @@ impl<H: Handler> Consumer<H> {
                     }
                 }
             };
+            if matches!(outcome, Outcome::Retrying | Outcome::DeadLettered) {
+                // Best effort: the count must not decide the fate of the message.
+                let counted = match self.pool.acquire().await {
+                    Ok(mut conn) => count_outcome(&mut conn, &self.config.durable, outcome).await,
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = counted {
+                    tracing::warn!(error = ?e, "platform.consumer.stats_not_recorded");
+                }
+            }
             let span = Span::current();
             span.record("ess.outcome", outcome.as_str());
             if outcome == Outcome::DeadLettered {
@@ -304,6 +314,7 @@ impl<H: Handler> Consumer<H> {
                 .execute(&mut *tx)
                 .await?;
         if inserted.rows_affected() == 0 {
+            count_outcome(&mut tx, &self.config.durable, Outcome::Duplicate).await?;
             tx.commit().await?;
             return Ok(Outcome::Duplicate);
         }
@@ -345,6 +356,28 @@ impl<H: Handler> Consumer<H> {
         tracing::error!(consumer = %self.config.durable, dead_letter_subject = %subject, reason, "platform.consumer.dead_lettered");
         Ok(Outcome::DeadLettered)
     }
+}
+
+/// Adds one to the consumer's counter for a rare outcome (applied events are counted by
+/// `processed_events` itself).
+async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome) -> Result<(), sqlx::Error> {
+    let sql = match outcome {
+        Outcome::Duplicate => {
+            "INSERT INTO consumer_stats (consumer, duplicates) VALUES ($1, 1) \
+             ON CONFLICT (consumer) DO UPDATE SET duplicates = consumer_stats.duplicates + 1"
+        }
+        Outcome::Retrying => {
+            "INSERT INTO consumer_stats (consumer, retried) VALUES ($1, 1) \
+             ON CONFLICT (consumer) DO UPDATE SET retried = consumer_stats.retried + 1"
+        }
+        Outcome::DeadLettered => {
+            "INSERT INTO consumer_stats (consumer, dead_lettered) VALUES ($1, 1) \
+             ON CONFLICT (consumer) DO UPDATE SET dead_lettered = consumer_stats.dead_lettered + 1"
+        }
+        Outcome::Applied => return Ok(()),
+    };
+    sqlx::query(sql).bind(consumer).execute(conn).await?;
+    Ok(())
 }
 
 /// Reads the platform headers; an error string means the message can never be processed.

@@ -61,10 +61,32 @@ pub fn invalid_argument(violations: Vec<FieldViolation>) -> Status {
     Status::with_error_details(Code::InvalidArgument, format!("invalid request: {message}"), details)
 }
 
-/// `INTERNAL` with a fixed message. The cause chain is logged here, once, and never sent.
+/// An unexpected failure, as the caller should see it: `UNAVAILABLE` when the cause is the
+/// database being out of reach (retrying later may work; the write did not happen, or its outcome
+/// is unknown if the connection died during the commit), `INTERNAL` otherwise. Both carry a fixed
+/// message; the cause chain is logged here, once, and never sent.
 pub fn internal(err: anyhow::Error) -> Status {
+    if is_unavailable(&err) {
+        tracing::warn!(error = ?err, "platform.grpc.dependency_unavailable");
+        return Status::unavailable("temporarily unavailable: the service cannot reach its database; retry later");
+    }
     tracing::error!(error = ?err, "platform.grpc.internal_error");
     Status::internal("internal error; the cause is in the service log")
+}
+
+/// Whether a cause in the chain means "the database is out of reach" rather than a bug: lost or
+/// refused connections, an exhausted or closed pool, or the server shutting down or starting
+/// (SQLSTATE class 08, 57P01-57P03).
+fn is_unavailable(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| match cause.downcast_ref::<sqlx::Error>() {
+        Some(sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed) => {
+            true
+        }
+        Some(sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+        _ => cause.downcast_ref::<std::io::Error>().is_some(),
+    })
 }
 
 /// Reads the field violations back from a status (for clients and tests).
@@ -249,6 +271,16 @@ mod tests {
         assert!(status.message().contains("siret: fails the check digit"));
         let fields: Vec<_> = field_violations(&status).into_iter().map(|v| v.field).collect();
         assert_eq!(fields, ["siret", "name"]);
+    }
+
+    #[test]
+    fn a_lost_database_is_unavailable_not_internal() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "connection reset by peer");
+        let err = anyhow::Error::new(sqlx::Error::Io(io)).context("commit create_partner");
+        assert_eq!(internal(err).code(), Code::Unavailable);
+        let err = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("begin");
+        assert_eq!(internal(err).code(), Code::Unavailable);
+        assert_eq!(internal(anyhow::anyhow!("a bug")).code(), Code::Internal);
     }
 
     #[test]

@@ -35,6 +35,22 @@ async fn start(h: &Harness, handler: CountingHandler) -> CancellationToken {
     token
 }
 
+/// A counter of `consumer_stats` for this test's consumer (0 when no row yet).
+async fn stat(h: &Harness, column: &str) -> i64 {
+    let sql = match column {
+        "duplicates" => "SELECT duplicates FROM consumer_stats WHERE consumer = $1",
+        "retried" => "SELECT retried FROM consumer_stats WHERE consumer = $1",
+        "dead_lettered" => "SELECT dead_lettered FROM consumer_stats WHERE consumer = $1",
+        other => panic!("no counter {other}"),
+    };
+    sqlx::query_scalar(sql)
+        .bind(DURABLE)
+        .fetch_optional(&h.pool)
+        .await
+        .unwrap()
+        .unwrap_or(0)
+}
+
 async fn processed(h: &Harness) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM processed_events")
         .fetch_one(&h.pool)
@@ -53,8 +69,8 @@ async fn a_duplicate_publish_with_a_new_message_id_is_applied_once() {
     h.publish_raw("test.thing.happened", Uuid::now_v7(), "other", b"ok")
         .await;
 
-    poll_until(QUICK, "both distinct events processed", || async {
-        (processed(&h).await == 2).then_some(())
+    poll_until(QUICK, "both distinct events processed and the copy counted", || async {
+        (processed(&h).await == 2 && stat(&h, "duplicates").await == 1).then_some(())
     })
     .await;
     assert_eq!(h.applied_count().await, 2);
@@ -218,6 +234,10 @@ async fn a_message_that_keeps_failing_is_dead_lettered_after_the_last_attempt() 
         1,
         "the failed event was never recorded as processed"
     );
+    poll_until(QUICK, "the outcomes counted", || async {
+        (stat(&h, "retried").await == 2 && stat(&h, "dead_lettered").await == 1).then_some(())
+    })
+    .await;
     stop.cancel();
 }
 
