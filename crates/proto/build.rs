@@ -10,8 +10,8 @@ use std::{
 
 use prost::Message;
 
-/// Services whose API lives under `proto/ess/<service>/`.
-const SERVICES: &[&str] = &["registry", "activities", "observatory"];
+/// Services whose API lives under `proto/ess/<service>/` (`platform`: served by every service).
+const SERVICES: &[&str] = &["registry", "activities", "observatory", "platform"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");

@@ -189,6 +189,7 @@ mod tests {
                 seconds: 1_750_000_000,
                 nanos: 0,
             }),
+            ..Default::default()
         });
         assert_eq!(view.postal_code, None);
         assert_eq!(view.commune_code.as_deref(), Some("14118"));

@@ -58,6 +58,7 @@ impl PartnerRegistry for FakeRegistry {
                     seconds: 1_750_000_000,
                     nanos: 0,
                 }),
+                ..Default::default()
             }),
         }))
     }

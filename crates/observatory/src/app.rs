@@ -42,6 +42,7 @@ impl App {
         let api = Api {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
+            consumers: vec![events::registry::DURABLE],
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
             let registry_events = Consumer::new(

@@ -48,12 +48,19 @@ pub struct EventBus {
 }
 
 impl EventBus {
-    /// Connects to NATS. Reconnection after a later outage is automatic; a server that is down at
-    /// start fails here, naming `NATS_URL`.
+    /// Connects to NATS. `NATS_URL` may list several servers of a cluster, comma-separated; the
+    /// client fails over between them. Reconnection after a later outage is automatic; no server
+    /// answering at start fails here, naming `NATS_URL`.
     pub async fn connect(args: &NatsArgs, client_name: &str) -> anyhow::Result<Self> {
+        let servers = args
+            .url
+            .split(',')
+            .map(|s| s.trim().parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("NATS_URL is not a comma-separated list of NATS URLs: {}", args.url))?;
         let client = async_nats::ConnectOptions::new()
             .name(client_name)
-            .connect(args.url.as_str())
+            .connect(servers)
             .await
             .with_context(|| format!("cannot connect to NATS at {} (NATS_URL)", args.url))?;
         Ok(Self {

@@ -31,7 +31,7 @@ pub struct CommonArgs {
 /// The NATS connection and the JetStream stream that carries every event.
 #[derive(Debug, Clone, Args)]
 pub struct NatsArgs {
-    /// NATS server URL.
+    /// NATS server URL, or several of a cluster separated by commas.
     #[arg(long = "nats-url", env = "NATS_URL", default_value = "nats://127.0.0.1:4222")]
     pub url: String,
 

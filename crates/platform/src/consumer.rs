@@ -88,7 +88,8 @@ pub struct ConsumerConfig {
 }
 
 impl ConsumerConfig {
-    /// Defaults: 5 attempts, retries from 200 ms up to 10 s, 30 s ack wait.
+    /// Defaults: 5 attempts, retries from 200 ms up to 10 s, 10 s ack wait (far above the time one
+    /// message takes, short enough that a crashed consumer's messages come back quickly).
     pub fn new(durable: impl Into<String>, filter: impl Into<String>) -> Self {
         Self {
             durable: durable.into(),
@@ -96,7 +97,7 @@ impl ConsumerConfig {
             max_attempts: 5,
             retry_base: Duration::from_millis(200),
             retry_cap: Duration::from_secs(10),
-            ack_wait: Duration::from_secs(30),
+            ack_wait: Duration::from_secs(10),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
+use ess_proto::platform::v1::dead_letters_server::DeadLettersServer;
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -13,6 +14,7 @@ use tonic::service::Routes;
 use crate::{
     backbone::Backbone,
     config::{CommonArgs, TelemetryArgs},
+    dead_letters::DeadLetterService,
     grpc,
     task::{self, Supervisor},
 };
@@ -21,11 +23,14 @@ use crate::{
 pub const SHUTDOWN_DEADLINE: Duration = Duration::from_secs(8);
 
 /// What a service exposes besides its own routes.
+#[derive(Default)]
 pub struct Api {
     /// gRPC service names whose `grpc.health.v1` status follows the database and NATS.
     pub health_services: Vec<&'static str>,
-    /// Encoded descriptor sets registered for reflection.
+    /// Encoded descriptor sets registered for reflection (the platform's are added).
     pub descriptor_sets: Vec<&'static [u8]>,
+    /// Durable consumers the service runs: their dead letters are served by `DeadLetters`.
+    pub consumers: Vec<&'static str>,
 }
 
 /// A service connected to its database and NATS, with its gRPC port bound, not yet serving.
@@ -82,7 +87,11 @@ impl Host {
         self.backbone.spawn(&supervisor, reporter, api.health_services);
         spawn_tasks(&supervisor, &self.backbone);
 
-        let routes = grpc::reflection_routes(add_routes(Routes::new(health)), &api.descriptor_sets)?;
+        let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), api.consumers));
+        let mut descriptor_sets = api.descriptor_sets;
+        descriptor_sets.push(ess_proto::PLATFORM_DESCRIPTOR_SET);
+        let routes = add_routes(Routes::new(health).add_service(dead_letters));
+        let routes = grpc::reflection_routes(routes, &descriptor_sets)?;
         supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
 
         tracing::info!(service = self.name, "platform.service.started");

@@ -12,6 +12,7 @@
 //! - [`bus`]: the NATS connection, the JetStream stream, subjects and event headers.
 //! - [`outbox`]: writing events in the caller's transaction, and the relay that publishes them.
 //! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
+//! - [`dead_letters`]: `ess.platform.v1.DeadLetters`, listing and replaying a service's dead letters.
 //! - [`task`]: supervised long-lived tasks and ordered shutdown on SIGTERM/SIGINT.
 //! - [`error`]: printing an error with its whole chain of causes.
 //! - `testing` (feature `testing`): fresh databases, unique streams, throwaway NATS servers.
@@ -23,6 +24,7 @@ pub mod bus;
 pub mod config;
 pub mod consumer;
 pub mod db;
+pub mod dead_letters;
 pub mod error;
 pub mod grpc;
 pub mod health;

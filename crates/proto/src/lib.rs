@@ -11,6 +11,15 @@ pub const ACTIVITIES_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DI
 /// Encoded `FileDescriptorSet` of `ess.observatory.v1` (and its imports), for server reflection.
 pub const OBSERVATORY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/observatory_descriptor.bin"));
 
+/// Encoded `FileDescriptorSet` of `ess.platform.v1` (services every service serves), for reflection.
+pub const PLATFORM_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/platform_descriptor.bin"));
+
+pub mod platform {
+    pub mod v1 {
+        tonic::include_proto!("ess.platform.v1");
+    }
+}
+
 pub mod events {
     pub mod v1 {
         tonic::include_proto!("ess.events.v1");

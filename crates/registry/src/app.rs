@@ -39,6 +39,7 @@ impl App {
         let api = Api {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::REGISTRY_DESCRIPTOR_SET],
+            consumers: vec![],
         };
         self.host
             .run(shutdown, api, |routes| routes.add_service(partners), |_, _| {})
