@@ -113,6 +113,7 @@ pub fn partner(n: u32, commune: &str) -> CreatePartnerRequest {
         siret: luhn_siret(&format!("9{:012}", n)),
         commune_code: commune.into(),
         postal_code: String::new(),
+        ..Default::default()
     }
 }
 

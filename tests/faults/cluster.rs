@@ -111,7 +111,7 @@ async fn two_replicas_per_service_on_a_three_node_cluster_survive_a_node_and_a_r
     // The stream can only be created once the cluster has elected its meta leader.
     let first = format!("nats://127.0.0.1:{}", cluster.nodes[0].port);
     poll_until(
-        Duration::from_secs(30),
+        Duration::from_secs(90),
         "the cluster to accept an R3 stream",
         || async {
             let client = async_nats::connect(first.as_str()).await.ok()?;

@@ -55,7 +55,7 @@ impl Deployment {
 
     /// Waits until `sql` (a count) reaches `at_least` on `pool`.
     pub async fn wait_count(&self, pool: &PgPool, sql: &'static str, at_least: i64, what: &str) {
-        poll_until(Duration::from_secs(60), what, || async {
+        poll_until(Duration::from_secs(90), what, || async {
             let n: i64 = sqlx::query_scalar(sql).fetch_one(pool).await.ok()?;
             (n >= at_least).then_some(())
         })

@@ -1,17 +1,22 @@
-//! Events and awareness activities (axes 2 to 4 of the agreement). For now: the service runs,
-//! serves health and reflection, joins the event stream and keeps a directory of registry
-//! partners (future organisers); its domain comes with its own issue.
+//! Events and awareness activities (axes 2 to 4 of the agreement): activities and their sessions,
+//! organisers validated with the registry, registrations with capacity and waitlist, attendance,
+//! outcome counts, good-practice sheets, an iCalendar feed; `ess.activities.*` events through the
+//! outbox; a directory of registry partners kept from `ess.registry.*` events.
 //!
 //! Layout:
-//! - [`store`]: the partner directory (sqlx).
-//! - [`events`]: the consumer of `ess.registry.*`.
+//! - [`domain`]: kinds, publics, axes, venues, sessions, lifecycle, registrations, outcomes.
+//! - [`store`]: activities, registrations, practices, the partner directory (sqlx).
 //! - [`grpc`]: `ess.activities.v1` handlers.
+//! - [`registry`]: the registry client used to validate organisers.
+//! - [`events`]: what the service publishes, and the consumer of `ess.registry.*`.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod app;
 pub mod config;
+pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod registry;
 pub mod store;
 
 pub use app::App;

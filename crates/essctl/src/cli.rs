@@ -1,6 +1,7 @@
 //! The command line of `essctl`: global options (service addresses, output format, timeout, and
-//! telemetry), then `partner create|get`, `stats partners-by-departement` and `health`. Every
-//! global option can also come from the environment variable named in `--help`.
+//! telemetry), then `partner create|get`, `stats …` (observatory figures, dataset imports,
+//! projections) and `health`. Every global option can also come from the environment variable
+//! named in `--help`.
 
 use std::time::Duration;
 
@@ -124,6 +125,24 @@ pub enum Command {
     /// Figures from the observatory.
     #[command(subcommand)]
     Stats(StatsCommand),
+    /// Events and awareness activities: sessions, registrations, attendance, outcomes.
+    #[command(subcommand)]
+    Activity(crate::commands::activity_cli::ActivityCommand),
+    /// Good-practice sheets (capitalisation).
+    #[command(subcommand)]
+    Practice(crate::commands::activity_cli::PracticeCommand),
+    /// CRESS membership and network affiliations of partners.
+    #[command(subcommand)]
+    Membership(crate::commands::registry_cli::MembershipCommand),
+    /// PTCEs (pôles territoriaux de coopération économique) and their members.
+    #[command(subcommand)]
+    Ptce(crate::commands::registry_cli::PtceCommand),
+    /// Social-innovation, creation and takeover initiatives and their stages.
+    #[command(subcommand)]
+    Initiative(crate::commands::registry_cli::InitiativeCommand),
+    /// The INSEE SIRENE stock files.
+    #[command(subcommand)]
+    Sirene(crate::commands::registry_cli::SireneCommand),
     /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
     Health(HealthArgs),
 }
@@ -135,6 +154,17 @@ pub enum PartnerCommand {
     Create(CreatePartnerArgs),
     /// Show one partner by id.
     Get(GetPartnerArgs),
+    /// Change a partner's description (optimistic concurrency: --expected-version).
+    Update(crate::commands::registry_cli::UpdatePartnerArgs),
+    /// Archive a partner (kept for history, no longer changeable).
+    Archive(crate::commands::registry_cli::ArchivePartnerArgs),
+    /// List partners, filtered and searched, one page at a time.
+    List(crate::commands::registry_cli::ListPartnersArgs),
+    /// Find partners by SIREN (every establishment) or SIRET.
+    Lookup(crate::commands::registry_cli::LookupArgs),
+    /// Contact persons of a partner.
+    #[command(subcommand)]
+    Contact(crate::commands::registry_cli::ContactCommand),
 }
 
 /// `essctl partner create`: the registry checks every field and reports all violations at once.
@@ -156,6 +186,14 @@ pub struct CreatePartnerArgs {
     /// Postal code (5 digits), e.g. 14000. Must agree with --commune when both are given.
     #[arg(long)]
     pub postal_code: Option<String>,
+
+    /// SIREN of the legal unit: the SIRET must start with it.
+    #[arg(long)]
+    pub siren: Option<String>,
+
+    /// Kind, codes, headcount, ESUS approval, themes.
+    #[command(flatten)]
+    pub details: crate::commands::registry_cli::PartnerDetailsArgs,
 }
 
 /// `essctl partner get <ID>`.
@@ -170,6 +208,20 @@ pub struct GetPartnerArgs {
 pub enum StatsCommand {
     /// Number of registry partners per département, as the observatory counts them.
     PartnersByDepartement,
+    /// Partners by kind, ESS family and département, and CRESS members (live projections).
+    Partners,
+    /// Activities by status, axis, kind, public, département and campaign, and people reached.
+    Activities,
+    /// Rebuild every projection by replaying the event stream from its start.
+    RebuildProjections,
+    /// Import a dataset file (URSSAF CSV, `;`-separated), with a progress bar.
+    Import(crate::commands::stats_args::ImportArgs),
+    /// List the imported datasets.
+    Datasets,
+    /// A table of ESS indicators (establishments, employees, payroll) under secret statistique.
+    Indicators(crate::commands::stats_args::IndicatorsArgs),
+    /// Share of the ESS in private employment, per territory.
+    EssShare(crate::commands::stats_args::EssShareArgs),
 }
 
 /// `essctl health [SERVICE]...`: the container health check, also handy by hand.
@@ -249,6 +301,56 @@ mod tests {
         };
         assert_eq!(args.commune, None);
         assert_eq!(args.postal_code.as_deref(), Some("14000"));
+    }
+
+    #[test]
+    fn registry_commands_parse_their_options() {
+        let cli = Cli::try_parse_from([
+            "essctl",
+            "partner",
+            "list",
+            "--query",
+            "théâtre",
+            "--family",
+            "cooperative",
+            "--cress-member",
+            "true",
+        ])
+        .expect("valid list");
+        let Command::Partner(PartnerCommand::List(args)) = cli.command else {
+            panic!("expected partner list");
+        };
+        assert_eq!(
+            (args.query.as_deref(), args.cress_member, args.page_size),
+            (Some("théâtre"), Some(true), 50)
+        );
+        let lookup = Cli::try_parse_from(["essctl", "partner", "lookup", "--siren", "1", "--siret", "2"]);
+        assert_eq!(lookup.expect_err("one key only").exit_code(), 2);
+        let import = Cli::try_parse_from([
+            "essctl",
+            "sirene",
+            "import",
+            "--units",
+            "u.csv",
+            "--establishments",
+            "e.csv",
+            "--departement",
+            "14",
+        ])
+        .expect("valid import");
+        assert!(matches!(import.command, Command::Sirene(_)));
+        let stage = Cli::try_parse_from([
+            "essctl",
+            "initiative",
+            "stage",
+            "id",
+            "--expected-version",
+            "2",
+            "launch",
+            "--on",
+            "2024-01-01",
+        ]);
+        assert!(stage.is_ok());
     }
 
     #[test]

@@ -1,9 +1,18 @@
 //! One function per command: open a client on a lazy channel, make the call inside the command's
 //! root span, and turn the answer into a view. Shared here: clients and the call wrapper.
 
+pub mod activity;
+pub mod activity_cli;
+pub mod activity_view;
 pub mod health;
 pub mod partner;
+pub mod registry_cli;
+pub mod registry_import;
+pub mod registry_projects;
+pub mod registry_view;
 pub mod stats;
+pub mod stats_args;
+pub mod stats_view;
 
 use std::{future::Future, time::Duration};
 

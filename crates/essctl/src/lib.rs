@@ -30,10 +30,42 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
             let partner = commands::partner::get(global, &args.id).await?;
             render::partner(&partner, global.output)
         }
+        Command::Partner(command) => commands::partner::run(global, command).await,
+        Command::Membership(command) => commands::registry_projects::membership(global, command).await,
+        Command::Ptce(command) => commands::registry_projects::ptce(global, command).await,
+        Command::Initiative(command) => commands::registry_projects::initiative(global, command).await,
+        Command::Sirene(command) => commands::registry_import::run(global, command).await,
         Command::Stats(StatsCommand::PartnersByDepartement) => {
             let stats = commands::stats::partners_by_departement(global).await?;
             render::departements(&stats, global.output)
         }
+        Command::Stats(StatsCommand::Partners) => {
+            let view = commands::stats::projections(global).await?;
+            commands::stats_view::projections(&view, global.output)
+        }
+        Command::Stats(StatsCommand::Activities) => {
+            let view = commands::stats::activities(global).await?;
+            commands::stats_view::activities(&view, global.output)
+        }
+        Command::Stats(StatsCommand::RebuildProjections) => commands::stats::rebuild(global).await,
+        Command::Stats(StatsCommand::Import(args)) => {
+            let view = commands::stats::import(global, args).await?;
+            commands::stats_view::import(&view, global.output)
+        }
+        Command::Stats(StatsCommand::Datasets) => {
+            let list = commands::stats::datasets(global).await?;
+            commands::stats_view::datasets(&list, global.output)
+        }
+        Command::Stats(StatsCommand::Indicators(args)) => {
+            let view = commands::stats::indicators(global, args).await?;
+            commands::stats_view::indicators(&view, args.measure, global.output)
+        }
+        Command::Stats(StatsCommand::EssShare(args)) => {
+            let view = commands::stats::ess_share(global, args).await?;
+            commands::stats_view::shares(&view, global.output)
+        }
+        Command::Activity(command) => commands::activity::run(global, command).await,
+        Command::Practice(command) => commands::activity::run_practice(global, command).await,
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
             let answer = render::health(&health, global.output)?;

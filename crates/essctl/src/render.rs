@@ -16,16 +16,20 @@ const NONE: &str = "-";
 pub fn partner(p: &PartnerView, output: Output) -> Result<String, Failure> {
     match output {
         Output::Json => json(p),
-        Output::Table => Ok(key_value_table(&[
-            ("id", p.id.clone()),
-            ("name", p.name.clone()),
-            ("siret", p.siret.clone()),
-            ("commune", or_none(p.commune_code.as_deref())),
-            ("postal code", or_none(p.postal_code.as_deref())),
-            ("departement", or_none(p.departement_code.as_deref())),
-            ("version", p.version.to_string()),
-            ("created at", or_none(p.created_at.as_deref())),
-        ])),
+        Output::Table => {
+            let mut rows = vec![
+                ("id", p.id.clone()),
+                ("name", p.name.clone()),
+                ("siret", p.siret.clone()),
+                ("commune", or_none(p.commune_code.as_deref())),
+                ("postal code", or_none(p.postal_code.as_deref())),
+                ("departement", or_none(p.departement_code.as_deref())),
+                ("version", p.version.to_string()),
+                ("created at", or_none(p.created_at.as_deref())),
+            ];
+            rows.extend(crate::commands::registry_view::partner_details_rows(&p.details));
+            Ok(key_value_table(&rows))
+        }
     }
 }
 
@@ -164,6 +168,7 @@ mod tests {
             departement_code: Some("14".into()),
             version: 1,
             created_at: Some("2025-06-15T15:06:40Z".into()),
+            ..Default::default()
         }
     }
 
@@ -172,14 +177,22 @@ mod tests {
         let text = partner(&coop(), Output::Table).expect("renders");
         assert_eq!(
             text,
-            "id           0190a1b2-0000-7000-8000-000000000001\n\
-             name         Coopérative Test\n\
-             siret        73282932000074\n\
-             commune      14118\n\
-             postal code  -\n\
-             departement  14\n\
-             version      1\n\
-             created at   2025-06-15T15:06:40Z\n"
+            "id              0190a1b2-0000-7000-8000-000000000001\n\
+             name            Coopérative Test\n\
+             siret           73282932000074\n\
+             commune         14118\n\
+             postal code     -\n\
+             departement     14\n\
+             version         1\n\
+             created at      2025-06-15T15:06:40Z\n\
+             status          -\n\
+             kind            -\n\
+             acronym         -\n\
+             ess family      -\n\
+             legal category  -\n\
+             naf             -\n\
+             epci            -\n\
+             cress member    no\n"
         );
     }
 

@@ -9,7 +9,7 @@ use tonic_health::pb::{HealthCheckResponse, health_check_response::ServingStatus
 use crate::failure::Service;
 
 /// A registry partner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PartnerView {
     /// UUID given by the registry.
     pub id: String,
@@ -27,10 +27,14 @@ pub struct PartnerView {
     pub version: i64,
     /// Creation time, RFC 3339 in UTC.
     pub created_at: Option<String>,
+    /// The rest of the description (kind, family, codes, contacts...): see the registry proto.
+    #[serde(flatten)]
+    pub details: crate::commands::registry_view::PartnerDetailsView,
 }
 
 impl From<registry::Partner> for PartnerView {
     fn from(p: registry::Partner) -> Self {
+        let details = crate::commands::registry_view::PartnerDetailsView::from(&p);
         Self {
             id: p.id,
             name: p.name,
@@ -40,6 +44,7 @@ impl From<registry::Partner> for PartnerView {
             departement_code: non_empty(p.departement_code),
             version: p.version,
             created_at: p.created_at.map(|t| t.to_string()),
+            details,
         }
     }
 }
@@ -167,7 +172,7 @@ fn service_key<S: serde::Serializer>(service: &Service, serializer: S) -> Result
     serializer.serialize_str(service.key())
 }
 
-fn non_empty(s: String) -> Option<String> {
+pub(crate) fn non_empty(s: String) -> Option<String> {
     if s.is_empty() { None } else { Some(s) }
 }
 

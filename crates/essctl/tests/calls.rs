@@ -8,7 +8,7 @@ use std::{
 
 use clap::Parser as _;
 use ess_proto::registry::v1::{
-    CreatePartnerRequest, CreatePartnerResponse, GetPartnerRequest, GetPartnerResponse, Partner,
+    self as registry, CreatePartnerRequest, CreatePartnerResponse, GetPartnerRequest, GetPartnerResponse, Partner,
     partner_registry_server::{PartnerRegistry, PartnerRegistryServer},
 };
 use essctl::cli::Cli;
@@ -69,6 +69,48 @@ impl PartnerRegistry for FakeRegistry {
         }
         Err(Status::not_found("no partner with this id"))
     }
+
+    async fn update_partner(
+        &self,
+        _: Request<registry::UpdatePartnerRequest>,
+    ) -> Result<Response<registry::UpdatePartnerResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
+
+    async fn archive_partner(
+        &self,
+        _: Request<registry::ArchivePartnerRequest>,
+    ) -> Result<Response<registry::ArchivePartnerResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
+
+    async fn lookup_partners(
+        &self,
+        _: Request<registry::LookupPartnersRequest>,
+    ) -> Result<Response<registry::LookupPartnersResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
+
+    async fn list_partners(
+        &self,
+        _: Request<registry::ListPartnersRequest>,
+    ) -> Result<Response<registry::ListPartnersResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
+
+    async fn add_contact(
+        &self,
+        _: Request<registry::AddContactRequest>,
+    ) -> Result<Response<registry::AddContactResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
+
+    async fn erase_contact(
+        &self,
+        _: Request<registry::EraseContactRequest>,
+    ) -> Result<Response<registry::EraseContactResponse>, Status> {
+        Err(Status::unimplemented("not faked"))
+    }
 }
 
 /// The tracing subscriber is global: install it once per test process. No exporter is set, but
@@ -124,10 +166,10 @@ async fn create_prints_the_partner_and_sends_the_command_span_traceparent() {
     token.cancel();
 
     assert!(
-        out.contains("id           0190a1b2-0000-7000-8000-000000000001\n"),
+        out.contains("id              0190a1b2-0000-7000-8000-000000000001\n"),
         "{out}"
     );
-    assert!(out.contains("postal code  -\n"), "{out}");
+    assert!(out.contains("postal code     -\n"), "{out}");
     let seen = fake.traceparents.lock().expect("not poisoned").clone();
     let traceparent = seen[0].clone().expect("the call carried a traceparent");
     let parts: Vec<&str> = traceparent.split('-').collect();

@@ -1,9 +1,10 @@
 //! The regional ESS observatory (ORESS): figures on the ESS built from the other services'
-//! events (and, later, imported statistics), published under statistical confidentiality.
+//! events and from imported statistics, published under statistical confidentiality.
 //!
 //! Layout:
-//! - [`domain`]: territories and their French names.
-//! - [`store`]: projections and the queries over them (sqlx).
+//! - [`domain`]: territories, ESS families, datasets, secret statistique (no I/O).
+//! - [`import`]: streamed, checked reading of dataset files (URSSAF layouts).
+//! - [`store`]: datasets, facts, projections and the queries over them (sqlx).
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
 //! - [`config`], [`app`]: settings, and building/running the service.
@@ -13,6 +14,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod import;
 pub mod store;
 
 pub use app::App;

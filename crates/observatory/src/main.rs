@@ -4,10 +4,13 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = observatory::Config::parse();
-    let telemetry = config.common.telemetry.clone();
+    let settings = observatory::config::Settings::parse();
+    let telemetry = settings.config.common.telemetry.clone();
     platform::host::main("observatory", &telemetry, |shutdown| async move {
-        observatory::App::build(&config).await?.run(shutdown).await
+        observatory::App::build_with(&settings.config, &settings.imports)
+            .await?
+            .run(shutdown)
+            .await
     })
     .await
 }

@@ -3,11 +3,25 @@
 
 use std::net::SocketAddr;
 
-use ess_proto::registry::v1::partner_registry_server::{PartnerRegistryServer, SERVICE_NAME};
+use ess_proto::registry::v1::{
+    initiatives_server::{self, InitiativesServer},
+    membership_server::{self, MembershipServer},
+    partner_registry_server::{PartnerRegistryServer, SERVICE_NAME},
+    ptces_server::{self, PtcesServer},
+    sirene_import_server::{self, SireneImportServer},
+};
 use platform::host::{Api, Host};
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::Config, grpc::partners::PartnerRegistryService};
+use crate::{
+    config::Config,
+    grpc::{
+        membership::MembershipService,
+        partners::PartnerRegistryService,
+        projects::{InitiativeService, PtceService},
+        sirene::SireneImportService,
+    },
+};
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -36,13 +50,36 @@ impl App {
     /// Serves gRPC and publishes the outbox until `shutdown` is cancelled or a task fails.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let partners = PartnerRegistryServer::new(PartnerRegistryService::new(self.host.pool().clone()));
+        let membership = MembershipServer::new(MembershipService::new(self.host.pool().clone()));
+        let ptces = PtcesServer::new(PtceService::new(self.host.pool().clone()));
+        let initiatives = InitiativesServer::new(InitiativeService::new(self.host.pool().clone()));
+        let sirene = SireneImportServer::new(SireneImportService::new(self.host.pool().clone()));
         let api = Api {
-            health_services: vec![SERVICE_NAME],
+            health_services: vec![
+                SERVICE_NAME,
+                membership_server::SERVICE_NAME,
+                ptces_server::SERVICE_NAME,
+                initiatives_server::SERVICE_NAME,
+                sirene_import_server::SERVICE_NAME,
+            ],
             descriptor_sets: vec![ess_proto::REGISTRY_DESCRIPTOR_SET],
+            // The registry consumes no events.
             consumers: vec![],
         };
         self.host
-            .run(shutdown, api, |routes| routes.add_service(partners), |_, _| {})
+            .run(
+                shutdown,
+                api,
+                |routes| {
+                    routes
+                        .add_service(partners)
+                        .add_service(membership)
+                        .add_service(ptces)
+                        .add_service(initiatives)
+                        .add_service(sirene)
+                },
+                |_, _| {},
+            )
             .await
     }
 }

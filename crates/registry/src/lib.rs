@@ -1,11 +1,12 @@
 //! The partner registry: who is who in the regional social and solidarity economy. Owns partners
-//! (and later CRESS membership, PTCEs, initiatives); publishes `ess.registry.*` events through its
-//! outbox.
+//! and their contact persons, CRESS membership and affiliations, PTCEs, initiatives; imports the
+//! SIRENE stock; publishes `ess.registry.*` events through its outbox.
 //!
 //! Layout:
-//! - [`domain`]: SIRET, names, locations — types that cannot hold invalid values.
-//! - [`store`]: the `partners` table (sqlx).
-//! - [`grpc`]: `ess.registry.v1` handlers.
+//! - [`domain`]: SIRET/SIREN, nomenclatures, ESS family mapping, locations, partners, contacts,
+//!   memberships, PTCEs, initiatives, SIRENE rows, search folding — no I/O.
+//! - [`store`]: one module per aggregate (sqlx), plus the SIRENE staging and merge.
+//! - [`grpc`]: `ess.registry.v1` handlers, errors ⇄ `Status`, page tokens, the import stream.
 //! - [`events`]: the events the registry publishes.
 //! - [`config`], [`app`]: settings, and building/running the service.
 

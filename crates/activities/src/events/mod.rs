@@ -1,3 +1,5 @@
-//! What the activities service consumes (and, later, publishes).
+//! What the activities service publishes (builders turning a domain change into an outbox event)
+//! and consumes (registry events).
 
+pub mod activities;
 pub mod registry;

@@ -26,3 +26,25 @@ pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<(Uuid, String, i64)>, sqlx:
         .fetch_all(pool)
         .await
 }
+
+/// Names of the given partners that the directory knows.
+pub async fn names(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, sqlx::Error> {
+    let rows: Vec<(Uuid, String)> =
+        sqlx::query_as("SELECT partner_id, name FROM partner_directory WHERE partner_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Marks a partner archived (it stays in the directory for the history of its activities).
+pub async fn mark_archived(conn: &mut PgConnection, partner_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE partner_directory SET archived = true, updated_at = now() WHERE partner_id = $1")
+        .bind(partner_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -5,7 +5,9 @@ use async_nats::{HeaderMap, jetstream::message::PublishMessage};
 use ess_proto::{
     events::v1::{EventMeta, PartnerRegistered},
     observatory::v1::{
-        CountPartnersByDepartementRequest, CountPartnersByDepartementResponse, observatory_client::ObservatoryClient,
+        CountPartnersByDepartementRequest, CountPartnersByDepartementResponse, DatasetHeader, ImportDatasetRequest,
+        ImportDatasetResponse, ImportReport, import_dataset_request::Part, import_dataset_response::Event,
+        observatory_client::ObservatoryClient,
     },
 };
 use observatory::{App, Config};
@@ -93,21 +95,88 @@ impl Registered {
             name: "Une coopérative".into(),
             commune_code: String::new(),
             departement_code: self.departement.into(),
+            facts: None,
         }
         .encode_to_vec()
     }
 }
 
 impl TestApp {
+    /// Uploads `file` as `(source, edition)` in chunks of `chunk` bytes; returns every message the
+    /// server streamed back, or the status that ended the stream.
+    pub async fn import_chunked(
+        &self,
+        source: &str,
+        edition: &str,
+        file: &[u8],
+        chunk: usize,
+    ) -> Result<Vec<ImportDatasetResponse>, tonic::Status> {
+        let mut messages = vec![ImportDatasetRequest {
+            part: Some(Part::Header(DatasetHeader {
+                source: source.into(),
+                edition: edition.into(),
+                size_bytes: file.len() as i64,
+            })),
+        }];
+        for piece in file.chunks(chunk.max(1)) {
+            messages.push(ImportDatasetRequest {
+                part: Some(Part::Chunk(piece.to_vec())),
+            });
+        }
+        let mut stream = self
+            .client
+            .clone()
+            .import_dataset(futures::stream::iter(messages))
+            .await?
+            .into_inner();
+        let mut out = Vec::new();
+        while let Some(m) = stream.message().await? {
+            out.push(m);
+        }
+        Ok(out)
+    }
+
+    /// [`TestApp::import_chunked`] with 64-byte chunks (so that rows straddle chunks).
+    pub async fn import(
+        &self,
+        source: &str,
+        edition: &str,
+        file: &[u8],
+    ) -> Result<Vec<ImportDatasetResponse>, tonic::Status> {
+        self.import_chunked(source, edition, file, 64).await
+    }
+
+    /// The final report of a successful import.
+    pub async fn import_ok(&self, source: &str, edition: &str, file: &[u8]) -> ImportReport {
+        let messages = self.import(source, edition, file).await.expect("the import succeeds");
+        match messages.last().and_then(|m| m.event.clone()) {
+            Some(Event::Report(r)) => r,
+            other => panic!("the last message is not a report: {other:?}"),
+        }
+    }
+
+    pub async fn facts(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM facts")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
     /// Publishes on `registry.partner.registered` with the given message id.
     pub async fn publish(&self, event_id: Uuid, msg_id: &str, event_type: &str, payload: Vec<u8>) {
+        self.publish_to("registry.partner.registered", event_id, msg_id, event_type, payload)
+            .await;
+    }
+
+    /// Publishes on `subject` (under the test's prefix) with the given message id.
+    pub async fn publish_to(&self, subject: &str, event_id: Uuid, msg_id: &str, event_type: &str, payload: Vec<u8>) {
         let mut h = HeaderMap::new();
         h.insert(headers::EVENT_ID, event_id.to_string().as_str());
         h.insert(headers::EVENT_TYPE, event_type);
         let ack = self
             .jetstream
             .send_publish(
-                self.stream.subject("registry.partner.registered"),
+                self.stream.subject(subject),
                 PublishMessage::build()
                     .payload(payload.into())
                     .headers(h)

@@ -1,6 +1,11 @@
 //! The observatory against the real PostgreSQL and NATS: registry events published on the test's
-//! stream, projections read back through gRPC.
+//! stream, projections read back through gRPC; datasets uploaded and queried through gRPC.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod datasets;
+mod delivery_order;
 mod helpers;
+mod indicators;
 mod partner_projection;
+mod projections;
+mod sirene;

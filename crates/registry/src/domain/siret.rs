@@ -16,8 +16,10 @@ pub struct Siret(String);
 pub enum SiretError {
     #[error("must be 14 digits")]
     Format,
-    #[error("fails the SIRET check digit")]
+    #[error("fails the check digit")]
     Checksum,
+    #[error("must be 9 digits")]
+    SirenFormat,
 }
 
 impl Siret {
@@ -40,6 +42,35 @@ impl Siret {
     /// The first nine digits: the legal unit's SIREN.
     pub fn siren(&self) -> &str {
         &self.0[..9]
+    }
+}
+
+/// A SIREN: the 9-digit identifier of a legal unit, with a Luhn check digit (La Poste's SIREN,
+/// 356000000, passes Luhn too; the digit-sum exception concerns its SIRETs only).
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Siren(String);
+
+impl Siren {
+    /// Accepts 9 digits, ignoring spaces (`732 829 320`).
+    pub fn parse(raw: &str) -> Result<Self, SiretError> {
+        let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if digits.len() != 9 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(SiretError::SirenFormat);
+        }
+        if !luhn_ok(&digits) {
+            return Err(SiretError::Checksum);
+        }
+        Ok(Self(digits))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Siren {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Siren(..)")
     }
 }
 
@@ -106,6 +137,15 @@ mod tests {
         assert_eq!(Siret::parse("7328293200007"), Err(SiretError::Format));
         assert_eq!(Siret::parse("7328293200007a"), Err(SiretError::Format));
         assert_eq!(Siret::parse(""), Err(SiretError::Format));
+    }
+
+    #[test]
+    fn sirens_are_nine_digits_with_a_luhn_check() {
+        for ok in ["334065695", "732829320", "356000000", "732 829 320"] {
+            assert!(Siren::parse(ok).is_ok(), "{ok} should be valid");
+        }
+        assert_eq!(Siren::parse("732829321"), Err(SiretError::Checksum));
+        assert_eq!(Siren::parse("73282932"), Err(SiretError::SirenFormat));
     }
 
     #[test]

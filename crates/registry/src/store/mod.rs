@@ -1,7 +1,11 @@
 //! The registry's database access (sqlx). Functions take `&mut PgConnection` so that a use case
 //! composes them, and its outbox event, in one transaction.
 
+pub mod initiatives;
+pub mod memberships;
 pub mod partners;
+pub mod ptces;
+pub mod sirene;
 
 /// What can go wrong in the store, in terms callers can act on.
 #[derive(thiserror::Error)]

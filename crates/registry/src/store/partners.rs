@@ -1,70 +1,379 @@
-//! The `partners` table.
+//! The `partners` table and its `partner_contacts`. Rows read back go through the domain parsers.
 
-use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Row as _, postgres::PgRow};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, postgres::PgRow};
 use uuid::Uuid;
 
 use super::{StoreError, classify};
 use crate::domain::{
+    contact::{Contact, Email, Phone},
+    dates::Period,
+    family::EssFamily,
     location::Location,
-    partner::{Partner, PartnerId, PartnerName},
+    nomenclature::{LegalCategory, NafCode, NafFilter},
+    partner::{Headcount, Partner, PartnerDetails, PartnerId, PartnerKind, PartnerName, PartnerStatus, Rna},
     siret::Siret,
 };
 
 /// Name of the constraint that keeps SIRETs unique.
 pub const SIRET_UNIQUE: &str = "partners_siret_key";
 
+const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, created_at, updated_at, kind, acronym, \
+     rna, legal_category, sirene_ess, ess_family, naf_code, address_line, headcount_band, headcount_year, headcount, \
+     esus_from, esus_until, themes, status, cress_member";
+
 #[tracing::instrument(name = "registry.store.insert_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
 pub async fn insert(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
+    let d = &partner.details;
     sqlx::query(
-        "INSERT INTO partners (id, name, siret, commune_code, postal_code, departement_code, version, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        "INSERT INTO partners (id, siret, created_at, name, commune_code, postal_code, departement_code, epci_code, \
+         kind, acronym, rna, legal_category, sirene_ess, ess_family, naf_code, naf_section, address_line, \
+         headcount_band, headcount_year, headcount, esus_from, esus_until, themes, status, cress_member, \
+         search_text, version, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $23, $24, $25, $26, $27, $28)",
     )
     .bind(partner.id.0)
-    .bind(partner.name.as_str())
     .bind(partner.siret.as_str())
-    .bind(partner.location.commune().map(|c| c.code.as_str()))
-    .bind(partner.location.postal_code().map(|p| p.as_str()))
-    .bind(partner.location.departement().as_str())
-    .bind(partner.version)
     .bind(partner.created_at)
+    .bind(d.name.as_str())
+    .bind(d.location.commune().map(|c| c.code.as_str()))
+    .bind(d.location.postal_code().map(|p| p.as_str()))
+    .bind(d.location.departement().as_str())
+    .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
+    .bind(d.kind.key())
+    .bind(d.acronym.as_deref())
+    .bind(d.rna.as_ref().map(Rna::as_str))
+    .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
+    .bind(d.sirene_ess)
+    .bind(d.family.key())
+    .bind(d.naf.as_ref().map(NafCode::as_str))
+    .bind(d.naf.as_ref().map(|n| n.section().to_string()))
+    .bind(d.address_line.as_deref())
+    .bind(d.headcount.band.as_deref())
+    .bind(d.headcount.year)
+    .bind(d.headcount.exact)
+    .bind(d.esus.map(|p| p.from()))
+    .bind(d.esus.and_then(|p| p.until()))
+    .bind(&d.themes)
+    .bind(partner.status.key())
+    .bind(partner.cress_member)
+    .bind(d.search_text())
+    .bind(partner.version)
+    .bind(partner.updated_at)
+    .execute(&mut *conn)
+    .await
+    .map_err(classify)?;
+    for contact in &partner.contacts {
+        insert_contact(conn, partner.id, contact).await?;
+    }
+    Ok(())
+}
+
+/// Writes every changeable column of `partner` (its details, status, membership flag, version).
+#[tracing::instrument(name = "registry.store.save_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
+pub async fn save(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
+    let d = &partner.details;
+    sqlx::query(
+        "UPDATE partners SET name = $2, commune_code = $3, postal_code = $4, departement_code = $5, epci_code = $6, \
+         kind = $7, acronym = $8, rna = $9, legal_category = $10, sirene_ess = $11, ess_family = $12, naf_code = $13, \
+         naf_section = $14, address_line = $15, headcount_band = $16, headcount_year = $17, headcount = $18, \
+         esus_from = $19, esus_until = $20, themes = $21, status = $22, cress_member = $23, search_text = $24, \
+         version = $25, updated_at = $26 WHERE id = $1",
+    )
+    .bind(partner.id.0)
+    .bind(d.name.as_str())
+    .bind(d.location.commune().map(|c| c.code.as_str()))
+    .bind(d.location.postal_code().map(|p| p.as_str()))
+    .bind(d.location.departement().as_str())
+    .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
+    .bind(d.kind.key())
+    .bind(d.acronym.as_deref())
+    .bind(d.rna.as_ref().map(Rna::as_str))
+    .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
+    .bind(d.sirene_ess)
+    .bind(d.family.key())
+    .bind(d.naf.as_ref().map(NafCode::as_str))
+    .bind(d.naf.as_ref().map(|n| n.section().to_string()))
+    .bind(d.address_line.as_deref())
+    .bind(d.headcount.band.as_deref())
+    .bind(d.headcount.year)
+    .bind(d.headcount.exact)
+    .bind(d.esus.map(|p| p.from()))
+    .bind(d.esus.and_then(|p| p.until()))
+    .bind(&d.themes)
+    .bind(partner.status.key())
+    .bind(partner.cress_member)
+    .bind(d.search_text())
+    .bind(partner.version)
+    .bind(partner.updated_at)
     .execute(conn)
     .await
     .map_err(classify)?;
     Ok(())
 }
 
+#[tracing::instrument(name = "registry.store.insert_contact", skip_all, fields(ess.partner.id = %partner.0, ess.contact.id = %contact.id))]
+pub async fn insert_contact(conn: &mut PgConnection, partner: PartnerId, contact: &Contact) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO partner_contacts (id, partner_id, name, role, email, phone, consent) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(contact.id)
+        .bind(partner.0)
+        .bind(&contact.name)
+        .bind(contact.role.as_deref())
+        .bind(contact.email.as_ref().map(Email::as_str))
+        .bind(contact.phone.as_ref().map(Phone::as_str))
+        .bind(contact.consent)
+        .execute(conn)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
+/// Deletes the contact (erasure: nothing of it stays). Returns whether it existed.
+#[tracing::instrument(name = "registry.store.delete_contact", skip_all, fields(ess.partner.id = %partner.0, ess.contact.id = %contact))]
+pub async fn delete_contact(conn: &mut PgConnection, partner: PartnerId, contact: Uuid) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM partner_contacts WHERE id = $1 AND partner_id = $2")
+        .bind(contact)
+        .bind(partner.0)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Reads one partner with its contacts.
 #[tracing::instrument(name = "registry.store.get_partner", skip_all, fields(ess.partner.id = %id.0))]
 pub async fn get(conn: &mut PgConnection, id: PartnerId) -> Result<Option<Partner>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, name, siret, commune_code, postal_code, version, created_at FROM partners WHERE id = $1",
+    read_one(conn, id, false).await
+}
+
+/// Reads one partner and locks its row until the transaction ends, so that the version checked
+/// is the version replaced.
+#[tracing::instrument(name = "registry.store.get_partner_for_update", skip_all, fields(ess.partner.id = %id.0))]
+pub async fn get_for_update(conn: &mut PgConnection, id: PartnerId) -> Result<Option<Partner>, StoreError> {
+    read_one(conn, id, true).await
+}
+
+async fn read_one(conn: &mut PgConnection, id: PartnerId, lock: bool) -> Result<Option<Partner>, StoreError> {
+    let sql = if lock {
+        format!("SELECT {COLUMNS} FROM partners WHERE id = $1 FOR UPDATE")
+    } else {
+        format!("SELECT {COLUMNS} FROM partners WHERE id = $1")
+    };
+    // Built from constants only.
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let mut partner = from_row(&row)?;
+    partner.contacts = contacts(conn, id).await?;
+    Ok(Some(partner))
+}
+
+async fn contacts(conn: &mut PgConnection, id: PartnerId) -> Result<Vec<Contact>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, name, role, email, phone, consent FROM partner_contacts WHERE partner_id = $1 ORDER BY created_at, id",
     )
     .bind(id.0)
-    .fetch_optional(conn)
+    .fetch_all(conn)
     .await?;
-    row.map(|r| from_row(&r)).transpose()
+    rows.iter()
+        .map(|r| {
+            let get = |c: &str| -> Result<Option<String>, StoreError> { Ok(r.try_get(c)?) };
+            let name: String = r.try_get("name")?;
+            Contact::parse(
+                r.try_get("id")?,
+                &name,
+                &get("role")?.unwrap_or_default(),
+                &get("email")?.unwrap_or_default(),
+                &get("phone")?.unwrap_or_default(),
+                r.try_get("consent")?,
+            )
+            .map_err(|v| corrupt("partner_contacts", format!("{} invalid field(s)", v.len())))
+        })
+        .collect()
+}
+
+/// Partners by SIREN (every establishment) or SIRET (at most one), without contacts.
+#[tracing::instrument(name = "registry.store.lookup_partners", skip_all)]
+pub async fn lookup(
+    conn: &mut PgConnection,
+    siren: Option<&str>,
+    siret: Option<&str>,
+) -> Result<Vec<Partner>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM partners WHERE ($1::text IS NULL OR siren = $1) AND ($2::text IS NULL OR siret = $2) \
+         ORDER BY siret"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(siren)
+        .bind(siret)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// What a list asks for; every filter is optional.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Folded text (domain::search::fold), searched as a substring of the folded name and acronym.
+    pub text: Option<String>,
+    pub kind: Option<PartnerKind>,
+    pub family: Option<EssFamily>,
+    pub departement: Option<String>,
+    pub epci: Option<String>,
+    pub commune: Option<String>,
+    pub naf: Option<NafFilter>,
+    pub cress_member: Option<bool>,
+    /// Current members of this PTCE.
+    pub ptce: Option<Uuid>,
+    pub include_archived: bool,
+    /// Start after this (search_text, id).
+    pub after: Option<(String, Uuid)>,
+    pub limit: i64,
+}
+
+/// One page of partners (without contacts) ordered by (search_text, id), with the sort key of each.
+#[tracing::instrument(name = "registry.store.list_partners", skip_all, fields(limit = q.limit))]
+pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner, String)>, StoreError> {
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {COLUMNS}, search_text FROM partners WHERE true"));
+    if !q.include_archived {
+        b.push(" AND status = 'active'");
+    }
+    if let Some(text) = &q.text {
+        b.push(" AND search_text LIKE ")
+            .push_bind(format!("%{}%", escape_like(text)));
+    }
+    if let Some(kind) = q.kind {
+        b.push(" AND kind = ").push_bind(kind.key());
+    }
+    if let Some(family) = q.family {
+        b.push(" AND ess_family = ").push_bind(family.key());
+    }
+    if let Some(d) = &q.departement {
+        b.push(" AND departement_code = ").push_bind(d.clone());
+    }
+    if let Some(e) = &q.epci {
+        b.push(" AND epci_code = ").push_bind(e.clone());
+    }
+    if let Some(c) = &q.commune {
+        b.push(" AND commune_code = ").push_bind(c.clone());
+    }
+    match &q.naf {
+        Some(NafFilter::Section(s)) => {
+            b.push(" AND naf_section = ").push_bind(s.to_string());
+        }
+        Some(NafFilter::Code(c)) => {
+            b.push(" AND naf_code = ").push_bind(c.as_str().to_owned());
+        }
+        None => {}
+    }
+    if let Some(m) = q.cress_member {
+        b.push(" AND cress_member = ").push_bind(m);
+    }
+    if let Some(ptce) = q.ptce {
+        b.push(
+            " AND EXISTS (SELECT 1 FROM ptce_members m WHERE m.partner_id = partners.id AND m.left_on IS NULL AND m.ptce_id = ",
+        )
+        .push_bind(ptce)
+        .push(")");
+    }
+    if let Some((key, id)) = &q.after {
+        b.push(" AND (search_text, id) > (")
+            .push_bind(key.clone())
+            .push(", ")
+            .push_bind(*id)
+            .push(")");
+    }
+    b.push(" ORDER BY search_text, id LIMIT ").push_bind(q.limit);
+    let rows = b.build().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("search_text")?)))
+        .collect()
+}
+
+/// `%`, `_` and `\` match themselves.
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn corrupt(table: &'static str, reason: String) -> StoreError {
+    StoreError::Corrupt { table, reason }
 }
 
 /// Rows go back through the domain parsers: a row that fails them is corrupt, never a panic.
 fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
-    let corrupt = |reason: String| StoreError::Corrupt {
-        table: "partners",
-        reason,
-    };
+    let bad = |what: &str| corrupt("partners", format!("{what} fails the domain rules"));
+    let text = |c: &str| -> Result<Option<String>, StoreError> { Ok(row.try_get::<Option<String>, _>(c)?) };
     let id: Uuid = row.try_get("id")?;
     let name: String = row.try_get("name")?;
     let siret: String = row.try_get("siret")?;
-    let commune: Option<String> = row.try_get("commune_code")?;
-    let postal: Option<String> = row.try_get("postal_code")?;
-    let version: i64 = row.try_get("version")?;
+    let kind: String = row.try_get("kind")?;
+    let family: String = row.try_get("ess_family")?;
+    let status: String = row.try_get("status")?;
+    let esus_from: Option<NaiveDate> = row.try_get("esus_from")?;
+    let esus_until: Option<NaiveDate> = row.try_get("esus_until")?;
+    let legal_category = text("legal_category")?
+        .map(|c| LegalCategory::parse(&c).map_err(|_| bad("legal_category")))
+        .transpose()?;
+    let details = PartnerDetails {
+        name: PartnerName::parse(&name).map_err(|_| bad("name"))?,
+        kind: PartnerKind::from_key(&kind).ok_or_else(|| bad("kind"))?,
+        acronym: text("acronym")?,
+        rna: text("rna")?
+            .map(|r| Rna::parse(&r).map_err(|_| bad("rna")))
+            .transpose()?,
+        legal_category,
+        sirene_ess: row.try_get("sirene_ess")?,
+        family: EssFamily::from_key(&family).ok_or_else(|| bad("ess_family"))?,
+        naf: text("naf_code")?
+            .map(|n| NafCode::parse(&n).map_err(|_| bad("naf_code")))
+            .transpose()?,
+        location: Location::parse(
+            text("commune_code")?.as_deref().unwrap_or(""),
+            text("postal_code")?.as_deref().unwrap_or(""),
+        )
+        .map_err(|_| bad("location"))?,
+        address_line: text("address_line")?,
+        headcount: Headcount {
+            band: text("headcount_band")?,
+            year: row.try_get("headcount_year")?,
+            exact: row.try_get("headcount")?,
+        },
+        esus: match esus_from {
+            Some(from) => Some(Period::new(from, esus_until, "esus").map_err(|_| bad("esus"))?),
+            None => None,
+        },
+        themes: row.try_get("themes")?,
+    };
     let created_at: DateTime<Utc> = row.try_get("created_at")?;
     Ok(Partner {
         id: PartnerId(id),
-        name: PartnerName::parse(&name).map_err(|r| corrupt(format!("name {r}")))?,
-        siret: Siret::parse(&siret).map_err(|e| corrupt(format!("siret {e}")))?,
-        location: Location::parse(commune.as_deref().unwrap_or(""), postal.as_deref().unwrap_or(""))
-            .map_err(|v| corrupt(format!("location: {v:?}")))?,
-        version,
+        siret: Siret::parse(&siret).map_err(|_| bad("siret"))?,
+        details,
+        contacts: Vec::new(),
+        status: PartnerStatus::from_key(&status).ok_or_else(|| bad("status"))?,
+        cress_member: row.try_get("cress_member")?,
+        version: row.try_get("version")?,
         created_at,
+        updated_at: row.try_get("updated_at")?,
     })
+}
+
+/// Partners by id (without contacts), for the events of a bulk change.
+pub async fn get_many(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Partner>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM partners WHERE id = ANY($1)");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ids).fetch_all(conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Rewrites the search text (after a bulk change that could not fold it in SQL).
+pub async fn set_search_text(conn: &mut PgConnection, id: PartnerId, text: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE partners SET search_text = $2 WHERE id = $1 AND search_text <> $2")
+        .bind(id.0)
+        .bind(text)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -2,7 +2,11 @@
 
 use std::time::Duration;
 
-use ess_proto::registry::v1::{CreatePartnerRequest, Partner, partner_registry_client::PartnerRegistryClient};
+use ess_proto::registry::v1::{
+    CreatePartnerRequest, Partner, initiatives_client::InitiativesClient, membership_client::MembershipClient,
+    partner_registry_client::PartnerRegistryClient, ptces_client::PtcesClient,
+    sirene_import_client::SireneImportClient,
+};
 use platform::testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url};
 use registry::{App, Config};
 use sqlx::PgPool;
@@ -13,6 +17,10 @@ pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub pool: PgPool,
     pub client: PartnerRegistryClient<Channel>,
+    pub membership: MembershipClient<Channel>,
+    pub ptces: PtcesClient<Channel>,
+    pub initiatives: InitiativesClient<Channel>,
+    pub sirene: SireneImportClient<Channel>,
     pub stream: TestStream,
     shutdown: CancellationToken,
     _db: TestDatabase,
@@ -39,7 +47,11 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         addr,
         pool,
-        client: PartnerRegistryClient::new(channel),
+        client: PartnerRegistryClient::new(channel.clone()),
+        membership: MembershipClient::new(channel.clone()),
+        ptces: PtcesClient::new(channel.clone()),
+        initiatives: InitiativesClient::new(channel.clone()),
+        sirene: SireneImportClient::new(channel),
         stream,
         shutdown,
         _db: db,
@@ -59,6 +71,7 @@ pub fn valid_request() -> CreatePartnerRequest {
         siret: "73282932000074".into(),
         commune_code: "14118".into(),
         postal_code: "14000".into(),
+        ..Default::default()
     }
 }
 
@@ -72,6 +85,9 @@ impl TestApp {
         let sql = match table {
             "partners" => "SELECT count(*) FROM partners",
             "outbox" => "SELECT count(*) FROM outbox",
+            "partner_contacts" => "SELECT count(*) FROM partner_contacts",
+            "cress_memberships" => "SELECT count(*) FROM cress_memberships",
+            "affiliations" => "SELECT count(*) FROM affiliations",
             other => panic!("unknown table {other}"),
         };
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
@@ -103,5 +119,78 @@ impl TestApp {
         s.get_last_raw_message_by_subject(&self.stream.subject(suffix))
             .await
             .expect("a message on the subject")
+    }
+}
+
+/// The fields named by an INVALID_ARGUMENT status, in order.
+pub fn fields(status: &tonic::Status) -> Vec<String> {
+    platform::grpc::field_violations(status)
+        .into_iter()
+        .map(|v| v.field)
+        .collect()
+}
+
+/// A valid SIRET of the legal unit `siren9` (9 digits, Luhn-valid or not): NIC `nic4` + check digit.
+pub fn siret_of(siren9: &str, nic4: &str) -> String {
+    let body = format!("{siren9}{nic4}");
+    (0..10)
+        .map(|d| format!("{body}{d}"))
+        .find(|s| luhn(s))
+        .expect("one check digit completes any body")
+}
+
+/// A Luhn-valid SIREN from 8 digits.
+pub fn siren_from(body8: &str) -> String {
+    (0..10)
+        .map(|d| format!("{body8}{d}"))
+        .find(|s| luhn(s))
+        .expect("one check digit completes any body")
+}
+
+fn luhn(s: &str) -> bool {
+    let sum: u32 = s
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+impl TestApp {
+    pub async fn get_partner(&self, id: &str) -> Partner {
+        self.client
+            .clone()
+            .get_partner(ess_proto::registry::v1::GetPartnerRequest { id: id.into() })
+            .await
+            .expect("the partner exists")
+            .into_inner()
+            .partner
+            .expect("a partner")
+    }
+
+    /// Outbox rows of one event type.
+    pub async fn outbox_count(&self, event_type: &str) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event_type = $1")
+            .bind(event_type)
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+
+    /// Every outbox payload, oldest first (to check that no personal data leaves).
+    pub async fn outbox_payloads(&self) -> Vec<Vec<u8>> {
+        sqlx::query_scalar("SELECT payload FROM outbox ORDER BY seq")
+            .fetch_all(&self.pool)
+            .await
+            .unwrap()
     }
 }

@@ -81,6 +81,7 @@ async fn every_bad_field_is_reported_in_one_answer() {
             siret: "12".into(),
             commune_code: "75056".into(),
             postal_code: "1400".into(),
+            ..Default::default()
         })
         .await
         .unwrap_err();

@@ -1,0 +1,12 @@
+//! The activities API against the real PostgreSQL and NATS, with the real registry in process
+//! (organisers are validated there): one binary, a module per RPC group.
+#![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
+
+mod activities;
+mod cli;
+mod helpers;
+mod listings;
+mod practices;
+mod registrations;
+mod registry_events;
+mod traces;

@@ -1,0 +1,67 @@
+//! SIRENE stock imports: legal units, then establishments joined to them; employment estimated
+//! from headcount bands; the ESS perimeter and the excluded activities.
+
+use ess_proto::observatory::v1::{Confidentiality, Dimension, QueryIndicatorsRequest, TerritoryLevel};
+use tonic::Code;
+
+use crate::helpers::spawn_app;
+
+const UNITS: &[u8] = include_bytes!("fixtures/sirene_unites_legales.csv");
+const ESTABLISHMENTS: &[u8] = include_bytes!("fixtures/sirene_etablissements.csv");
+
+#[tokio::test]
+async fn establishments_need_their_legal_units_first() {
+    let app = spawn_app().await;
+    let status = app
+        .import("sirene-etablissements", "2025-01", ESTABLISHMENTS)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    assert!(status.message().contains("sirene-unites-legales"));
+}
+
+#[tokio::test]
+async fn ess_establishments_of_the_territory_become_estimated_facts_by_epci_and_family() {
+    let app = spawn_app().await;
+    let units = app.import_ok("sirene-unites-legales", "2025-01", UNITS).await;
+    // 6 units: the ordinary SAS (5710, flag N) is outside the ESS; the union (9220) is kept here,
+    // its establishment is excluded by its activity (94.20Z).
+    assert_eq!((units.dataset.unwrap().facts, units.skipped_rows), (5, 1));
+    let report = app.import_ok("sirene-etablissements", "2025-01", ESTABLISHMENTS).await;
+    // Skipped: the closed one, the one in Paris, the union's (94.20Z).
+    assert_eq!(report.skipped_rows, 3);
+
+    let t = app
+        .client
+        .clone()
+        .query_indicators_unsuppressed(QueryIndicatorsRequest {
+            year: 2025,
+            rows: Dimension::Territory as i32,
+            columns: Dimension::Family as i32,
+            territory_level: TerritoryLevel::Epci as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let labels: Vec<&str> = t.columns.iter().map(|h| h.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Associations",
+            "Coopératives",
+            "Sociétés commerciales de l'ESS",
+            "Ensemble"
+        ]
+    );
+    assert_eq!(t.rows[0].code, "200065597", "Caen la Mer");
+    let assoc = &t.cells[0];
+    let f = assoc.figures.as_ref().unwrap();
+    // Bands 12 (20–49 → 34.5), 01 (1–2 → 1.5), 02 (3–5 → 4): 40 estimated employees, 3 establishments.
+    assert_eq!(
+        (f.establishments, f.employees.as_str(), f.payroll.as_str()),
+        (3, "40", "")
+    );
+    // One establishment holds 34.5 / 40 = 86 % > 85 %: secret by dominance.
+    assert_eq!(assoc.confidentiality, Confidentiality::SecretPrimary as i32);
+}

@@ -1,0 +1,59 @@
+//! Search keys: text folded so that "theatre" finds "Théâtre" and "OEUVRE" finds "Œuvre".
+//! The same fold is applied to what is stored and to what is searched, in Rust, so the database
+//! needs no `unaccent` dictionary; a trigram index (`pg_trgm`) serves substring searches.
+
+use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
+
+/// Lower case, accents removed (NFD then combining marks dropped), ligatures expanded, runs of
+/// whitespace and punctuation collapsed to one space, trimmed.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+        let expanded: &str = match c {
+            'œ' | 'Œ' => "oe",
+            'æ' | 'Æ' => "ae",
+            'ß' => "ss",
+            _ => "",
+        };
+        if !expanded.is_empty() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push_str(expanded);
+        } else if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn accents_case_and_punctuation_do_not_matter() {
+        assert_eq!(fold("Théâtre de l'Œuvre"), "theatre de l oeuvre");
+        assert!(fold("Association des Amis du Théâtre").contains(&fold("THEATRE")));
+        assert_eq!(fold("  SCOP -- Égalité  "), "scop egalite");
+        assert_eq!(fold(""), "");
+    }
+
+    proptest! {
+        #[test]
+        fn folding_is_idempotent(s in "\\PC{0,40}") {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once);
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Staging and merging a SIRENE import: rows are COPY'd into temporary tables (dropped at commit),
+//! then one set-based `INSERT … ON CONFLICT DO UPDATE … WHERE … IS DISTINCT FROM` creates new
+//! partners and updates those SIRENE says something new about, leaving the others untouched.
+
+use anyhow::Context as _;
+use sqlx::{PgConnection, Row as _};
+use uuid::Uuid;
+
+use crate::domain::sirene::{SireneEstablishment, SireneUnit};
+
+/// Creates the staging tables for this transaction.
+pub async fn create_staging(conn: &mut PgConnection) -> anyhow::Result<()> {
+    sqlx::raw_sql(
+        "CREATE TEMP TABLE import_units (siren TEXT, name TEXT, acronym TEXT, rna TEXT, legal_category TEXT, sirene_ess BOOLEAN, \
+         ess_family TEXT, naf_code TEXT, naf_section TEXT, search_text TEXT) ON COMMIT DROP; \
+         CREATE TEMP TABLE import_establishments (candidate_id UUID, siren TEXT, siret TEXT, commune_code TEXT, \
+         postal_code TEXT, departement_code TEXT, epci_code TEXT, naf_code TEXT, naf_section TEXT, headcount_band TEXT, \
+         headcount_year INTEGER) ON COMMIT DROP;",
+    )
+    .execute(conn)
+    .await
+    .context("creating the staging tables")?;
+    Ok(())
+}
+
+fn csv_bytes<const N: usize>(rows: impl Iterator<Item = [String; N]>) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
+    for row in rows {
+        w.write_record(row).context("formatting a staging row")?;
+    }
+    w.into_inner().context("flushing staging rows")
+}
+
+fn opt(s: Option<&str>) -> String {
+    s.unwrap_or("").to_owned()
+}
+
+/// COPYs a batch of units (an empty CSV field is NULL).
+pub async fn copy_units(conn: &mut PgConnection, units: &[SireneUnit]) -> anyhow::Result<()> {
+    let data = csv_bytes(units.iter().map(|u| {
+        [
+            u.siren.clone(),
+            u.name.clone(),
+            opt(u.acronym.as_deref()),
+            opt(u.rna.as_ref().map(|r| r.as_str())),
+            u.legal_category.clone(),
+            u.sirene_ess.map(|b| b.to_string()).unwrap_or_default(),
+            u.family.key().to_owned(),
+            opt(u.naf.as_ref().map(|n| n.as_str())),
+            u.naf.as_ref().map(|n| n.section().to_string()).unwrap_or_default(),
+            u.search_text.clone(),
+        ]
+    }))?;
+    let mut copy = conn
+        .copy_in_raw("COPY import_units FROM STDIN (FORMAT csv)")
+        .await
+        .context("starting COPY import_units")?;
+    copy.send(data).await.context("sending units")?;
+    copy.finish().await.context("finishing COPY import_units")?;
+    Ok(())
+}
+
+/// COPYs a batch of establishments, each with a fresh candidate id (used if it becomes a partner).
+pub async fn copy_establishments(conn: &mut PgConnection, rows: &[SireneEstablishment]) -> anyhow::Result<()> {
+    let data = csv_bytes(rows.iter().map(|e| {
+        let commune = e.location.commune();
+        [
+            Uuid::now_v7().to_string(),
+            e.siren.clone(),
+            e.siret.clone(),
+            opt(commune.map(|c| c.code.as_str())),
+            opt(e.location.postal_code().map(|p| p.as_str())),
+            e.location.departement().as_str().to_owned(),
+            opt(commune.map(|c| c.epci_siren.as_str())),
+            opt(e.naf.as_ref().map(|n| n.as_str())),
+            e.naf.as_ref().map(|n| n.section().to_string()).unwrap_or_default(),
+            opt(e.headcount_band.as_deref()),
+            e.headcount_year.map(|y| y.to_string()).unwrap_or_default(),
+        ]
+    }))?;
+    let mut copy = conn
+        .copy_in_raw("COPY import_establishments FROM STDIN (FORMAT csv)")
+        .await
+        .context("starting COPY import_establishments")?;
+    copy.send(data).await.context("sending establishments")?;
+    copy.finish().await.context("finishing COPY import_establishments")?;
+    Ok(())
+}
+
+/// What the merge did.
+#[derive(Debug, Default)]
+pub struct Merged {
+    /// Partners created (`true`) or updated (`false`).
+    pub changed: Vec<(Uuid, bool)>,
+    /// Establishments of ESS units in the staging tables.
+    pub matched: i64,
+}
+
+/// Creates and updates partners from the staging tables in one statement. Archived partners and
+/// partners whose SIRENE fields are unchanged are not touched. The establishment's activity wins
+/// over the unit's. Kind, contacts, memberships and themes are the registry's own: never touched.
+pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
+    let matched: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT e.siret) FROM import_establishments e JOIN import_units u ON u.siren = e.siren",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .context("counting the matched establishments")?;
+    let rows = sqlx::query(
+        "WITH u AS (SELECT DISTINCT ON (siren) * FROM import_units ORDER BY siren), \
+              e AS (SELECT DISTINCT ON (siret) * FROM import_establishments ORDER BY siret) \
+         INSERT INTO partners AS p (id, siret, created_at, updated_at, name, commune_code, postal_code, departement_code, \
+             epci_code, kind, acronym, rna, legal_category, sirene_ess, ess_family, naf_code, naf_section, headcount_band, \
+             headcount_year, search_text, version) \
+         SELECT e.candidate_id, e.siret, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()), u.name, \
+             e.commune_code, e.postal_code, e.departement_code, e.epci_code, 'ess_enterprise', u.acronym, u.rna, \
+             u.legal_category, u.sirene_ess, u.ess_family, COALESCE(e.naf_code, u.naf_code), \
+             COALESCE(e.naf_section, u.naf_section), e.headcount_band, e.headcount_year, u.search_text, 1 \
+         FROM e JOIN u ON u.siren = e.siren \
+         ON CONFLICT (siret) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code, \
+             postal_code = EXCLUDED.postal_code, departement_code = EXCLUDED.departement_code, \
+             epci_code = EXCLUDED.epci_code, acronym = COALESCE(EXCLUDED.acronym, p.acronym), \
+             rna = COALESCE(EXCLUDED.rna, p.rna), \
+             legal_category = EXCLUDED.legal_category, sirene_ess = EXCLUDED.sirene_ess, \
+             ess_family = EXCLUDED.ess_family, naf_code = EXCLUDED.naf_code, naf_section = EXCLUDED.naf_section, \
+             headcount_band = EXCLUDED.headcount_band, headcount_year = EXCLUDED.headcount_year, \
+             version = p.version + 1, updated_at = EXCLUDED.updated_at \
+         WHERE p.status = 'active' AND (p.name, p.commune_code, p.postal_code, p.acronym, p.rna, p.legal_category, \
+             p.sirene_ess, p.ess_family, p.naf_code, p.headcount_band, p.headcount_year) IS DISTINCT FROM \
+             (EXCLUDED.name, EXCLUDED.commune_code, EXCLUDED.postal_code, COALESCE(EXCLUDED.acronym, p.acronym), \
+             COALESCE(EXCLUDED.rna, p.rna), \
+             EXCLUDED.legal_category, EXCLUDED.sirene_ess, EXCLUDED.ess_family, EXCLUDED.naf_code, \
+             EXCLUDED.headcount_band, EXCLUDED.headcount_year) \
+         RETURNING p.id, (p.xmax = 0) AS inserted",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .context("merging the staged rows into partners")?;
+    let changed = rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("inserted")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .context("reading the merge result")?;
+    Ok(Merged { changed, matched })
+}

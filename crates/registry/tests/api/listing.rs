@@ -1,0 +1,338 @@
+//! ListPartners (filters, accent-insensitive search, cursor pages) and LookupPartners.
+
+use std::collections::HashSet;
+
+use ess_proto::registry::v1::{
+    ArchivePartnerRequest, CreatePartnerRequest, EssFamily, ListPartnersRequest, LookupPartnersRequest, PartnerKind,
+    lookup_partners_request::Key,
+};
+use tonic::Code;
+
+use crate::helpers::{TestApp, fields, siren_from, siret_of, spawn_app};
+
+fn partner(n: u32, name: &str, commune: &str) -> CreatePartnerRequest {
+    CreatePartnerRequest {
+        name: name.into(),
+        siret: siret_of(&siren_from(&format!("{:08}", 10_000_000 + n)), "0001"),
+        commune_code: commune.into(),
+        ..Default::default()
+    }
+}
+
+async fn list(app: &TestApp, req: ListPartnersRequest) -> Result<(Vec<String>, String), tonic::Status> {
+    let r = app.client.clone().list_partners(req).await?.into_inner();
+    Ok((r.partners.into_iter().map(|p| p.name).collect(), r.next_page_token))
+}
+
+#[tokio::test]
+async fn text_search_ignores_accents_and_case_in_name_and_acronym() {
+    let app = spawn_app().await;
+    app.create_partner(partner(1, "Théâtre du Champ Exquis", "14118"))
+        .await
+        .unwrap();
+    app.create_partner(CreatePartnerRequest {
+        acronym: "URSCOP".into(),
+        ..partner(2, "Union régionale des Scop", "14118")
+    })
+    .await
+    .unwrap();
+    app.create_partner(partner(3, "Coopérative 100%_bio", "50129"))
+        .await
+        .unwrap();
+
+    let search = |q: &str| ListPartnersRequest {
+        query: q.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(&app, search("theatre")).await.unwrap().0,
+        ["Théâtre du Champ Exquis"]
+    );
+    assert_eq!(
+        list(&app, search("CHAMP EXQUIS")).await.unwrap().0,
+        ["Théâtre du Champ Exquis"]
+    );
+    assert_eq!(
+        list(&app, search("urscop")).await.unwrap().0,
+        ["Union régionale des Scop"]
+    );
+    assert_eq!(
+        list(&app, search("regionale")).await.unwrap().0,
+        ["Union régionale des Scop"]
+    );
+    assert_eq!(
+        list(&app, search("100% BIO")).await.unwrap().0,
+        ["Coopérative 100%_bio"]
+    );
+    assert!(
+        list(&app, search("bio_coop")).await.unwrap().0.is_empty(),
+        "no wildcard"
+    );
+}
+
+#[tokio::test]
+async fn filters_combine_on_territory_kind_family_and_naf() {
+    let app = spawn_app().await;
+    app.create_partner(CreatePartnerRequest {
+        kind: PartnerKind::Network as i32,
+        legal_category: "9220".into(),
+        naf_code: "94.99Z".into(),
+        ..partner(1, "Réseau A", "14118")
+    })
+    .await
+    .unwrap();
+    app.create_partner(CreatePartnerRequest {
+        legal_category: "5458".into(),
+        naf_code: "88.99B".into(),
+        ..partner(2, "Scop B", "50129")
+    })
+    .await
+    .unwrap();
+    app.create_partner(partner(3, "Structure C", "61001")).await.unwrap();
+
+    let names = |req| async { list(&app, req).await.unwrap().0 };
+    assert_eq!(
+        names(ListPartnersRequest {
+            departement_code: "50".into(),
+            ..Default::default()
+        })
+        .await,
+        ["Scop B"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            kind: PartnerKind::Network as i32,
+            ..Default::default()
+        })
+        .await,
+        ["Réseau A"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            ess_family: EssFamily::Cooperative as i32,
+            ..Default::default()
+        })
+        .await,
+        ["Scop B"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            naf: "S".into(),
+            ..Default::default()
+        })
+        .await,
+        ["Réseau A"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            naf: "8899B".into(),
+            ..Default::default()
+        })
+        .await,
+        ["Scop B"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            commune_code: "61001".into(),
+            ..Default::default()
+        })
+        .await,
+        ["Structure C"]
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            epci_code: "200066389".into(),
+            ..Default::default()
+        })
+        .await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        names(ListPartnersRequest {
+            ess_family: EssFamily::HorsEss as i32,
+            departement_code: "61".into(),
+            ..Default::default()
+        })
+        .await,
+        ["Structure C"]
+    );
+}
+
+#[tokio::test]
+async fn pages_walk_every_partner_once_in_name_order_and_archived_ones_are_left_out() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for n in 0..7 {
+        let p = app
+            .create_partner(partner(n, &format!("Partenaire {}", 7 - n), "14118"))
+            .await
+            .unwrap();
+        ids.push(p.id);
+    }
+    app.client
+        .clone()
+        .archive_partner(ArchivePartnerRequest {
+            id: ids[0].clone(),
+            expected_version: 1,
+        })
+        .await
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (names, next) = list(
+            &app,
+            ListPartnersRequest {
+                page_size: 2,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(names.len() <= 2);
+        seen.extend(names);
+        if next.is_empty() {
+            break;
+        }
+        token = next;
+    }
+    let expected: Vec<String> = (1..=6).map(|n| format!("Partenaire {n}")).collect();
+    assert_eq!(seen, expected);
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 6);
+
+    let (all, _) = list(
+        &app,
+        ListPartnersRequest {
+            include_archived: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(all.len(), 7);
+}
+
+#[tokio::test]
+async fn malformed_or_foreign_page_tokens_are_invalid_argument_on_page_token() {
+    let app = spawn_app().await;
+    for n in 0..3 {
+        app.create_partner(partner(n, &format!("Coop {n}"), "14118"))
+            .await
+            .unwrap();
+    }
+    let (_, token) = list(
+        &app,
+        ListPartnersRequest {
+            page_size: 1,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!token.is_empty());
+
+    let foreign = list(
+        &app,
+        ListPartnersRequest {
+            page_size: 1,
+            page_token: token.clone(),
+            departement_code: "50".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(foreign.code(), Code::InvalidArgument);
+    assert_eq!(fields(&foreign), ["page_token"]);
+
+    for bad in [
+        "garbage!",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        &token[..token.len() - 2],
+    ] {
+        let status = list(
+            &app,
+            ListPartnersRequest {
+                page_token: bad.into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{bad}");
+        assert_eq!(fields(&status), ["page_token"]);
+    }
+}
+
+#[tokio::test]
+async fn page_sizes_are_capped_and_bad_filters_are_named() {
+    let app = spawn_app().await;
+    app.create_partner(partner(1, "Coop", "14118")).await.unwrap();
+    let (names, next) = list(
+        &app,
+        ListPartnersRequest {
+            page_size: 100_000,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!((names.len(), next.as_str()), (1, ""));
+    let status = list(
+        &app,
+        ListPartnersRequest {
+            departement_code: "20".into(),
+            naf: "ZZ".into(),
+            commune_code: "99999".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(fields(&status), ["departement_code", "commune_code", "naf"]);
+}
+
+#[tokio::test]
+async fn partners_are_found_by_siren_and_by_siret() {
+    let app = spawn_app().await;
+    let siren = siren_from("33406569");
+    let head = app
+        .create_partner(CreatePartnerRequest {
+            siret: siret_of(&siren, "0001"),
+            ..partner(0, "Siège", "14118")
+        })
+        .await
+        .unwrap();
+    app.create_partner(CreatePartnerRequest {
+        siret: siret_of(&siren, "0002"),
+        ..partner(0, "Antenne", "50129")
+    })
+    .await
+    .unwrap();
+    app.create_partner(partner(9, "Autre", "14118")).await.unwrap();
+
+    let lookup = |key| async {
+        app.client
+            .clone()
+            .lookup_partners(LookupPartnersRequest { key: Some(key) })
+            .await
+    };
+    let by_siren = lookup(Key::Siren(siren.clone())).await.unwrap().into_inner().partners;
+    assert_eq!(by_siren.len(), 2);
+    let by_siret = lookup(Key::Siret(head.siret.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .partners;
+    assert_eq!(
+        by_siret.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        [head.id.as_str()]
+    );
+    let bad = lookup(Key::Siren("123456789".into())).await.unwrap_err();
+    assert_eq!(
+        (bad.code(), fields(&bad)),
+        (Code::InvalidArgument, vec!["siren".to_owned()])
+    );
+}
