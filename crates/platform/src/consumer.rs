@@ -1,6 +1,7 @@
 //! Durable, idempotent event consumption. A [`Consumer`] reads one durable pull consumer of the
-//! stream and, for each message, in one database transaction: records the event id in
-//! `processed_events` (`ON CONFLICT DO NOTHING`), applies the [`Handler`], commits, then acks.
+//! stream and, for the messages at hand (up to a batch), in one database transaction with a
+//! savepoint per message: records the event id in `processed_events` (`ON CONFLICT DO NOTHING`),
+//! applies the [`Handler`]; then commits, then acks.
 //! A duplicate is acked without effect. A transient failure is retried with backoff; a message
 //! that can never be applied (undecodable, or still failing after `max_attempts`) is copied to
 //! `<prefix>.dlq.<consumer>` with the reason in a header, then terminated, and the stream moves on.
@@ -17,8 +18,8 @@ use async_nats::{
     },
 };
 use bytes::Bytes;
-use futures::StreamExt as _;
-use sqlx::{PgConnection, PgPool};
+use futures::{FutureExt as _, StreamExt as _};
+use sqlx::{Acquire as _, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument as _, Span, field::Empty};
 use uuid::Uuid;
@@ -85,6 +86,8 @@ pub struct ConsumerConfig {
     pub retry_cap: Duration,
     /// How long the server waits for an ack before redelivering (a consumer that died mid-message).
     pub ack_wait: Duration,
+    /// Messages already received that are applied in one transaction (one commit, one fsync).
+    pub batch_size: usize,
 }
 
 impl ConsumerConfig {
@@ -98,8 +101,17 @@ impl ConsumerConfig {
             retry_base: Duration::from_millis(200),
             retry_cap: Duration::from_secs(10),
             ack_wait: Duration::from_secs(10),
+            batch_size: 64,
         }
     }
+}
+
+/// One message of a batch, ready to apply.
+struct Item {
+    message: Message,
+    delivered: u64,
+    span: Span,
+    parsed: Result<InboundEvent, String>,
 }
 
 /// What happened to one message (recorded on its span as `ess.outcome`).
@@ -205,19 +217,86 @@ impl<H: Handler> Consumer<H> {
                 _ = token.cancelled() => return Ok(()),
                 next = messages.next() => next,
             };
-            let message = match next {
+            let mut batch = vec![match next {
                 Some(Ok(m)) => m,
                 Some(Err(e)) => return Err(anyhow::Error::new(e).context("receiving from the consumer")),
                 None => anyhow::bail!("the message stream ended"),
-            };
+            }];
+            // Whatever else has already arrived joins the batch: one commit for all of them.
+            let mut interrupted = None;
+            while batch.len() < self.config.batch_size {
+                match messages.next().now_or_never() {
+                    Some(Some(Ok(m))) => batch.push(m),
+                    Some(Some(Err(e))) => {
+                        interrupted = Some(anyhow::Error::new(e).context("receiving from the consumer"));
+                        break;
+                    }
+                    Some(None) => {
+                        interrupted = Some(anyhow::anyhow!("the message stream ended"));
+                        break;
+                    }
+                    None => break,
+                }
+            }
             *failures = 0;
-            self.process(message).await?;
+            self.process_batch(batch).await?;
+            if let Some(e) = interrupted {
+                return Err(e);
+            }
         }
     }
 
-    /// Handles one message end to end; errors only when the message could not even be settled
-    /// (acked, nak'ed or terminated), which the caller treats as a lost connection.
-    async fn process(&self, message: Message) -> anyhow::Result<()> {
+    /// Applies a batch in one transaction (a savepoint per message, so one failure does not undo
+    /// the others), commits, then settles each message: ack, retry later, or dead-letter. Errors
+    /// only when a message could not even be settled, which the caller treats as a lost connection.
+    async fn process_batch(&self, messages: Vec<Message>) -> anyhow::Result<()> {
+        let mut items = Vec::with_capacity(messages.len());
+        for message in messages {
+            items.push(self.prepare(message)?);
+        }
+
+        let mut results: Vec<Result<Outcome, HandlerError>> = Vec::with_capacity(items.len());
+        match self.pool.begin().await {
+            Err(e) => {
+                let e = anyhow::Error::new(e).context("begin consumer batch");
+                results.extend(
+                    items
+                        .iter()
+                        .map(|_| Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")))),
+                );
+            }
+            Ok(mut tx) => {
+                for item in &items {
+                    let result = match &item.parsed {
+                        Err(reason) => Err(HandlerError::Poison(reason.clone())),
+                        Ok(event) => {
+                            self.apply_in_savepoint(&mut tx, event)
+                                .instrument(item.span.clone())
+                                .await
+                        }
+                    };
+                    results.push(result);
+                }
+                if let Err(e) = tx.commit().await {
+                    // Nothing of the batch is kept: every message that was applied must be retried.
+                    let e = anyhow::Error::new(e).context("commit consumer batch");
+                    for r in results.iter_mut().filter(|r| r.is_ok()) {
+                        *r = Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")));
+                    }
+                }
+            }
+        }
+
+        for (item, result) in items.into_iter().zip(results) {
+            let span = item.span.clone();
+            self.settle(item, result).instrument(span).await?;
+        }
+        Ok(())
+    }
+
+    /// Reads what the consumer needs from a message and opens its span (a child of the producer's
+    /// trace context).
+    fn prepare(&self, message: Message) -> anyhow::Result<Item> {
         let info = message
             .info()
             .map_err(|e| anyhow::anyhow!("message without JetStream info: {e}"))?;
@@ -254,73 +333,78 @@ impl<H: Handler> Consumer<H> {
                 span.record(field, v.as_str());
             }
         }
-
-        async {
-            let parsed = parse_event(&self.bus, &subject, &header, message.payload.clone());
-            let outcome = match parsed {
-                Err(reason) => self.dead_letter(&message, &reason, delivered).await?,
-                Ok(event) => {
-                    Span::current().record("messaging.message.id", event.event_id.to_string().as_str());
-                    match self.apply(&event).await {
-                        Ok(o) => {
-                            message.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
-                            o
-                        }
-                        Err(HandlerError::Poison(reason)) => self.dead_letter(&message, &reason, delivered).await?,
-                        Err(HandlerError::Transient(e)) if delivered >= self.config.max_attempts => {
-                            let reason = format!("failed {delivered} times; last error: {e:#}");
-                            self.dead_letter(&message, &reason, delivered).await?
-                        }
-                        Err(HandlerError::Transient(e)) => {
-                            let delay = backoff(delivered as u32, self.config.retry_base, self.config.retry_cap);
-                            tracing::warn!(error = ?e, attempt = delivered, retry_in_ms = delay.as_millis() as u64, "platform.consumer.retrying");
-                            message
-                                .ack_with(AckKind::Nak(Some(delay)))
-                                .await
-                                .map_err(|e| anyhow::anyhow!("nak: {e}"))?;
-                            Outcome::Retrying
-                        }
-                    }
-                }
-            };
-            if matches!(outcome, Outcome::Retrying | Outcome::DeadLettered) {
-                // Best effort: the count must not decide the fate of the message.
-                let counted = match self.pool.acquire().await {
-                    Ok(mut conn) => count_outcome(&mut conn, &self.config.durable, outcome).await,
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = counted {
-                    tracing::warn!(error = ?e, "platform.consumer.stats_not_recorded");
-                }
-            }
-            let span = Span::current();
-            span.record("ess.outcome", outcome.as_str());
-            if outcome == Outcome::DeadLettered {
-                span.record("otel.status_code", "ERROR");
-            }
-            tracing::debug!(outcome = outcome.as_str(), "platform.consumer.processed");
-            anyhow::Ok(())
+        let parsed = parse_event(&self.bus, &subject, &header, message.payload.clone());
+        if let Ok(event) = &parsed {
+            span.record("messaging.message.id", event.event_id.to_string().as_str());
         }
-        .instrument(span)
-        .await
+        Ok(Item {
+            message,
+            delivered,
+            span,
+            parsed,
+        })
     }
 
-    /// The idempotent transaction: mark processed, apply, commit.
-    async fn apply(&self, event: &InboundEvent) -> Result<Outcome, HandlerError> {
-        let mut tx = self.pool.begin().await?;
+    /// Acks, retries or dead-letters one message according to what applying it gave.
+    async fn settle(&self, item: Item, result: Result<Outcome, HandlerError>) -> anyhow::Result<()> {
+        let Item { message, delivered, .. } = item;
+        let outcome = match result {
+            Ok(o) => {
+                message.ack().await.map_err(|e| anyhow::anyhow!("ack: {e}"))?;
+                o
+            }
+            Err(HandlerError::Poison(reason)) => self.dead_letter(&message, &reason, delivered).await?,
+            Err(HandlerError::Transient(e)) if delivered >= self.config.max_attempts => {
+                let reason = format!("failed {delivered} times; last error: {e:#}");
+                self.dead_letter(&message, &reason, delivered).await?
+            }
+            Err(HandlerError::Transient(e)) => {
+                let delay = backoff(delivered as u32, self.config.retry_base, self.config.retry_cap);
+                tracing::warn!(error = ?e, attempt = delivered, retry_in_ms = delay.as_millis() as u64, "platform.consumer.retrying");
+                message
+                    .ack_with(AckKind::Nak(Some(delay)))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("nak: {e}"))?;
+                Outcome::Retrying
+            }
+        };
+        if matches!(outcome, Outcome::Retrying | Outcome::DeadLettered) {
+            // Best effort: the count must not decide the fate of the message.
+            let counted = match self.pool.acquire().await {
+                Ok(mut conn) => count_outcome(&mut conn, &self.config.durable, outcome).await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = counted {
+                tracing::warn!(error = ?e, "platform.consumer.stats_not_recorded");
+            }
+        }
+        let span = Span::current();
+        span.record("ess.outcome", outcome.as_str());
+        if outcome == Outcome::DeadLettered {
+            span.record("otel.status_code", "ERROR");
+        }
+        tracing::debug!(outcome = outcome.as_str(), "platform.consumer.processed");
+        Ok(())
+    }
+
+    /// The idempotent step, inside the batch's transaction: mark processed, apply. A savepoint
+    /// confines a failure to this event; the batch's commit makes it durable.
+    async fn apply_in_savepoint(&self, tx: &mut PgConnection, event: &InboundEvent) -> Result<Outcome, HandlerError> {
+        let mut savepoint = tx.begin().await?;
         let inserted =
             sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                 .bind(&self.config.durable)
                 .bind(event.event_id)
-                .execute(&mut *tx)
+                .execute(&mut *savepoint)
                 .await?;
         if inserted.rows_affected() == 0 {
-            count_outcome(&mut tx, &self.config.durable, Outcome::Duplicate).await?;
-            tx.commit().await?;
+            count_outcome(&mut savepoint, &self.config.durable, Outcome::Duplicate).await?;
+            savepoint.commit().await?;
             return Ok(Outcome::Duplicate);
         }
-        self.handler.handle(&mut tx, event).await?;
-        tx.commit().await?;
+        // On error the savepoint is dropped, which rolls back to it.
+        self.handler.handle(&mut savepoint, event).await?;
+        savepoint.commit().await?;
         Ok(Outcome::Applied)
     }
 
