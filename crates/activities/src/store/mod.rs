@@ -15,7 +15,9 @@ pub enum StoreError {
     /// A row read back does not satisfy the domain rules (corrupt data).
     #[error("corrupt row in {table}: {reason}")]
     Corrupt { table: &'static str, reason: String },
-    #[error(transparent)]
+    /// Any other database failure. Not `transparent`: the `sqlx::Error` must stay in the cause
+    /// chain, where `platform::grpc::internal` recognises a lost database (UNAVAILABLE).
+    #[error("database error")]
     Unexpected(#[from] sqlx::Error),
 }
 
