@@ -24,8 +24,7 @@ const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, crea
 
 #[tracing::instrument(name = "registry.store.insert_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
 pub async fn insert(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
-    let d = &partner.details;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO partners (id, siret, created_at, name, commune_code, postal_code, departement_code, epci_code, \
          kind, acronym, rna, legal_category, sirene_ess, ess_family, naf_code, naf_section, address_line, \
          headcount_band, headcount_year, headcount, esus_from, esus_until, themes, status, cress_member, \
@@ -35,81 +34,62 @@ pub async fn insert(conn: &mut PgConnection, partner: &Partner) -> Result<(), St
     )
     .bind(partner.id.0)
     .bind(partner.siret.as_str())
-    .bind(partner.created_at)
-    .bind(d.name.as_str())
-    .bind(d.location.commune().map(|c| c.code.as_str()))
-    .bind(d.location.postal_code().map(|p| p.as_str()))
-    .bind(d.location.departement().as_str())
-    .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
-    .bind(d.kind.key())
-    .bind(d.acronym.as_deref())
-    .bind(d.rna.as_ref().map(Rna::as_str))
-    .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
-    .bind(d.sirene_ess)
-    .bind(d.family.key())
-    .bind(d.naf.as_ref().map(NafCode::as_str))
-    .bind(d.naf.as_ref().map(|n| n.section().to_string()))
-    .bind(d.address_line.as_deref())
-    .bind(d.headcount.band.as_deref())
-    .bind(d.headcount.year)
-    .bind(d.headcount.exact)
-    .bind(d.esus.map(|p| p.from()))
-    .bind(d.esus.and_then(|p| p.until()))
-    .bind(&d.themes)
-    .bind(partner.status.key())
-    .bind(partner.cress_member)
-    .bind(d.search_text())
-    .bind(partner.version)
-    .bind(partner.updated_at)
-    .execute(&mut *conn)
-    .await
-    .map_err(classify)?;
+    .bind(partner.created_at);
+    bind_state(query, partner).execute(&mut *conn).await.map_err(classify)?;
     for contact in &partner.contacts {
         insert_contact(conn, partner.id, contact).await?;
     }
     Ok(())
 }
 
+/// Binds the partner's changeable state, in the order both `insert` and `save` list it after
+/// their own leading columns: name … search_text, version, updated_at. One list, so the two
+/// statements cannot drift apart.
+fn bind_state<'q>(
+    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    partner: &'q Partner,
+) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
+    let d = &partner.details;
+    query
+        .bind(d.name.as_str())
+        .bind(d.location.commune().map(|c| c.code.as_str()))
+        .bind(d.location.postal_code().map(|p| p.as_str()))
+        .bind(d.location.departement().as_str())
+        .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
+        .bind(d.kind.key())
+        .bind(d.acronym.as_deref())
+        .bind(d.rna.as_ref().map(Rna::as_str))
+        .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
+        .bind(d.sirene_ess)
+        .bind(d.family.key())
+        .bind(d.naf.as_ref().map(NafCode::as_str))
+        .bind(d.naf.as_ref().map(|n| n.section().to_string()))
+        .bind(d.address_line.as_deref())
+        .bind(d.headcount.band.as_deref())
+        .bind(d.headcount.year)
+        .bind(d.headcount.exact)
+        .bind(d.esus.map(|p| p.from()))
+        .bind(d.esus.and_then(|p| p.until()))
+        .bind(&d.themes)
+        .bind(partner.status.key())
+        .bind(partner.cress_member)
+        .bind(d.search_text())
+        .bind(partner.version)
+        .bind(partner.updated_at)
+}
+
 /// Writes every changeable column of `partner` (its details, status, membership flag, version).
 #[tracing::instrument(name = "registry.store.save_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
 pub async fn save(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
-    let d = &partner.details;
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE partners SET name = $2, commune_code = $3, postal_code = $4, departement_code = $5, epci_code = $6, \
          kind = $7, acronym = $8, rna = $9, legal_category = $10, sirene_ess = $11, ess_family = $12, naf_code = $13, \
          naf_section = $14, address_line = $15, headcount_band = $16, headcount_year = $17, headcount = $18, \
          esus_from = $19, esus_until = $20, themes = $21, status = $22, cress_member = $23, search_text = $24, \
          version = $25, updated_at = $26 WHERE id = $1",
     )
-    .bind(partner.id.0)
-    .bind(d.name.as_str())
-    .bind(d.location.commune().map(|c| c.code.as_str()))
-    .bind(d.location.postal_code().map(|p| p.as_str()))
-    .bind(d.location.departement().as_str())
-    .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
-    .bind(d.kind.key())
-    .bind(d.acronym.as_deref())
-    .bind(d.rna.as_ref().map(Rna::as_str))
-    .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
-    .bind(d.sirene_ess)
-    .bind(d.family.key())
-    .bind(d.naf.as_ref().map(NafCode::as_str))
-    .bind(d.naf.as_ref().map(|n| n.section().to_string()))
-    .bind(d.address_line.as_deref())
-    .bind(d.headcount.band.as_deref())
-    .bind(d.headcount.year)
-    .bind(d.headcount.exact)
-    .bind(d.esus.map(|p| p.from()))
-    .bind(d.esus.and_then(|p| p.until()))
-    .bind(&d.themes)
-    .bind(partner.status.key())
-    .bind(partner.cress_member)
-    .bind(d.search_text())
-    .bind(partner.version)
-    .bind(partner.updated_at)
-    .execute(conn)
-    .await
-    .map_err(classify)?;
+    .bind(partner.id.0);
+    bind_state(query, partner).execute(conn).await.map_err(classify)?;
     Ok(())
 }
 
