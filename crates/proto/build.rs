@@ -10,8 +10,9 @@ use std::{
 
 use prost::Message;
 
-/// Services whose API lives under `proto/ess/<service>/` (`platform`: served by every service).
-const SERVICES: &[&str] = &["registry", "activities", "observatory", "platform"];
+/// Services whose API lives under `proto/ess/<service>/` (`platform`: served by every service;
+/// `events`: the event payloads, for decoders such as `essctl events tail`).
+const SERVICES: &[&str] = &["registry", "activities", "observatory", "platform", "events"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?).join("../../proto");

@@ -34,8 +34,12 @@ impl Cli {
     /// exiting nor fill the trace store with probes (the servers do not trace health calls either).
     pub fn telemetry(&self) -> TelemetryArgs {
         let mut telemetry = self.telemetry.clone();
-        if matches!(self.command, Command::Health(_)) {
+        if matches!(self.command, Command::Health(_) | Command::Completions(_)) {
             telemetry.otlp_endpoint = None;
+        }
+        // The NATS client logs every connect and close at info: noise on an operator's terminal.
+        if !telemetry.log_filter.contains("async_nats") {
+            telemetry.log_filter.push_str(",async_nats=warn");
         }
         telemetry
     }
@@ -145,6 +149,19 @@ pub enum Command {
     Sirene(crate::commands::registry_cli::SireneCommand),
     /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
     Health(HealthArgs),
+    /// Dead letters of the services' consumers: list them, replay them.
+    #[command(subcommand)]
+    Dlq(crate::commands::ops_cli::DlqCommand),
+    /// The event stream (NATS JetStream), decoded to JSON.
+    #[command(subcommand)]
+    Events(crate::commands::ops_cli::EventsCommand),
+    /// Check the services, NATS, the stream and its consumers; say what is wrong and what to check.
+    Doctor(crate::commands::ops_cli::DoctorArgs),
+    /// Demo data.
+    #[command(subcommand)]
+    Seed(crate::commands::ops_cli::SeedCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(crate::commands::ops_cli::CompletionsArgs),
 }
 
 /// `essctl partner ...`

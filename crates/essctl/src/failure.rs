@@ -83,6 +83,13 @@ pub enum Failure {
         /// The services that did not answer SERVING, in the order checked.
         services: Vec<Service>,
     },
+    /// `essctl doctor` found something broken. Its diagnosis still goes to stdout.
+    Unhealthy {
+        /// The rendered diagnosis, for stdout.
+        answer: String,
+        /// How many checks failed.
+        failed: usize,
+    },
 }
 
 impl Failure {
@@ -116,13 +123,14 @@ impl Failure {
                 let names: Vec<&str> = services.iter().map(|s| s.key()).collect();
                 format!("error: not serving: {}\n", names.join(", "))
             }
+            Failure::Unhealthy { failed, .. } => format!("error: {failed} check(s) failed (see above)\n"),
         }
     }
 
     /// What goes to stdout despite the failure: the health lines of [`Failure::NotServing`].
     pub fn answer(&self) -> Option<&str> {
         match self {
-            Failure::NotServing { answer, .. } => Some(answer),
+            Failure::NotServing { answer, .. } | Failure::Unhealthy { answer, .. } => Some(answer),
             _ => None,
         }
     }

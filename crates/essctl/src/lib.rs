@@ -8,6 +8,9 @@
 //! - [`view`]: serde views of the proto answers (ess-proto carries no serde derives).
 //! - [`render`]: views to text, as aligned tables or pretty JSON. Pure, unit tested.
 //! - [`failure`]: what can go wrong, and the report printed on stderr. Pure, unit tested.
+//!
+//! Operator commands (`dlq`, `events tail`, `doctor`, `seed demo`, `completions`) live in
+//! `commands::{dlq, events, doctor, seed}`; `events tail` and `doctor` also read NATS directly.
 
 pub mod cli;
 pub mod commands;
@@ -15,6 +18,7 @@ pub mod failure;
 pub mod render;
 pub mod view;
 
+use clap::CommandFactory as _;
 use cli::{Cli, Command, PartnerCommand, StatsCommand};
 use failure::Failure;
 
@@ -66,6 +70,11 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         }
         Command::Activity(command) => commands::activity::run(global, command).await,
         Command::Practice(command) => commands::activity::run_practice(global, command).await,
+        Command::Dlq(command) => commands::dlq::run(global, command).await,
+        Command::Events(commands::ops_cli::EventsCommand::Tail(args)) => commands::events::tail(global, args).await,
+        Command::Doctor(args) => commands::doctor::run(global, args).await,
+        Command::Seed(_) => todo!(),
+        Command::Completions(args) => Ok(completions(args.shell)),
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
             let answer = render::health(&health, global.output)?;
@@ -79,4 +88,12 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
             }
         }
     }
+}
+
+/// The completion script of `essctl` for `shell`, generated from the clap definition (so it
+/// follows every new command).
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "essctl", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
 }

@@ -81,7 +81,7 @@ pub fn health(view: &HealthView, output: Output) -> Result<String, Failure> {
     }
 }
 
-fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
+pub fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
     let mut text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Local(anyhow::Error::new(e).context("encoding the answer as JSON")))?;
     text.push('\n');

@@ -14,6 +14,10 @@ pub const OBSERVATORY_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_D
 /// Encoded `FileDescriptorSet` of `ess.platform.v1` (services every service serves), for reflection.
 pub const PLATFORM_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/platform_descriptor.bin"));
 
+/// Encoded `FileDescriptorSet` of `ess.events.v1` (every event payload), so that tools decode any
+/// event by the type named in its `Ess-Event-Type` header without a list of event types.
+pub const EVENTS_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/events_descriptor.bin"));
+
 pub mod platform {
     pub mod v1 {
         tonic::include_proto!("ess.platform.v1");

@@ -312,6 +312,12 @@ pub async fn run(global: &GlobalArgs, command: &ActivityCommand) -> Result<Strin
             let r = call(s, url, t, &span, c.list_partner_participation(request(message, t))).await?;
             view::registrations(&r.registrations, out)
         }
+        ActivityCommand::KnownPartners => {
+            let span = span(global, "ListKnownPartners");
+            let message = pb::ListKnownPartnersRequest {};
+            let r = call(s, url, t, &span, c.list_known_partners(request(message, t))).await?;
+            super::ops_view::known_partners(&r.partners, out)
+        }
     }
 }
 

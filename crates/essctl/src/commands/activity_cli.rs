@@ -35,6 +35,8 @@ pub enum ActivityCommand {
     Erase(IdArg),
     /// Registrations of the people of one partner organisation.
     Participation(IdArg),
+    /// The registry partners the activities service knows (its copy, fed by registry events).
+    KnownPartners,
 }
 
 /// `essctl practice ...`
