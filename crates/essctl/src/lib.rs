@@ -73,7 +73,7 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         Command::Dlq(command) => commands::dlq::run(global, command).await,
         Command::Events(commands::ops_cli::EventsCommand::Tail(args)) => commands::events::tail(global, args).await,
         Command::Doctor(args) => commands::doctor::run(global, args).await,
-        Command::Seed(_) => todo!(),
+        Command::Seed(commands::ops_cli::SeedCommand::Demo(args)) => commands::seed::demo(global, args).await,
         Command::Completions(args) => Ok(completions(args.shell)),
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
