@@ -3,9 +3,12 @@
 //! matter (traces per service, configuration errors at start).
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod activity_trace;
+mod cluster;
 mod compose;
 mod config;
 mod helpers;
+mod operator;
 mod outage;
 mod partner_flow;
 mod traces;

@@ -4,8 +4,8 @@
 pub mod activity;
 pub mod activity_cli;
 pub mod activity_view;
-pub mod doctor;
 pub mod dlq;
+pub mod doctor;
 pub mod events;
 pub mod health;
 pub mod ops_cli;

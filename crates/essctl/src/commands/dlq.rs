@@ -142,12 +142,7 @@ pub async fn list(global: &GlobalArgs, args: &DlqListArgs) -> Result<Vec<DeadLet
             client.list_dead_letters(request(message, global.timeout)),
         )
         .await?;
-        found.extend(
-            answer
-                .dead_letters
-                .into_iter()
-                .map(|d| DeadLetterView::new(service, d)),
-        );
+        found.extend(answer.dead_letters.into_iter().map(|d| DeadLetterView::new(service, d)));
     }
     Ok(found)
 }

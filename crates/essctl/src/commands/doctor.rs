@@ -92,9 +92,9 @@ pub async fn diagnose(global: &GlobalArgs, args: &DoctorArgs) -> Result<Diagnosi
                 name,
                 Verdict::Fail,
                 format!("runs at {} but is NOT_SERVING", service.url),
-                Some(format!(
-                    "its database or NATS does not answer: check its DATABASE_URL and NATS_URL, and its log"
-                )),
+                Some(
+                    "its database or NATS does not answer: check its DATABASE_URL and NATS_URL, and its log".to_owned(),
+                ),
             ),
             HealthStatus::Unreachable => Check::new(
                 name,
@@ -303,7 +303,12 @@ pub fn render(diagnosis: &Diagnosis, output: Output) -> Result<String, Failure> 
     if output == Output::Json {
         return crate::render::json(diagnosis);
     }
-    let width = diagnosis.checks.iter().map(|c| c.name.chars().count()).max().unwrap_or(0);
+    let width = diagnosis
+        .checks
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for check in &diagnosis.checks {
         let verdict = match check.verdict {
@@ -312,7 +317,12 @@ pub fn render(diagnosis: &Diagnosis, output: Output) -> Result<String, Failure> 
             Verdict::Fail => "FAIL",
         };
         let pad = width - check.name.chars().count();
-        out.push_str(&format!("{verdict}  {}{}  {}\n", check.name, " ".repeat(pad), check.detail));
+        out.push_str(&format!(
+            "{verdict}  {}{}  {}\n",
+            check.name,
+            " ".repeat(pad),
+            check.detail
+        ));
         if let Some(hint) = &check.hint {
             out.push_str(&format!("      {}  → {hint}\n", " ".repeat(width)));
         }

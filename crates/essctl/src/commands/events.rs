@@ -157,13 +157,24 @@ pub async fn tail(global: &GlobalArgs, args: &EventsTailArgs) -> Result<String, 
     let deliver_policy = match &args.since {
         None => DeliverPolicy::All,
         Some(raw) => DeliverPolicy::ByStartTime {
-            start_time: start_time(raw, time::OffsetDateTime::now_utc()).map_err(|e| Failure::Local(anyhow::anyhow!(e)))?,
+            start_time: start_time(raw, time::OffsetDateTime::now_utc())
+                .map_err(|e| Failure::Local(anyhow::anyhow!(e)))?,
         },
     };
     let client = tokio::time::timeout(global.timeout, async_nats::connect(args.nats.url.as_str()))
         .await
-        .map_err(|_| local(format!("no answer from NATS at {} within {:?} (check NATS_URL)", args.nats.url, global.timeout)))?
-        .map_err(|e| local(format!("cannot connect to NATS at {} (check NATS_URL): {e}", args.nats.url)))?;
+        .map_err(|_| {
+            local(format!(
+                "no answer from NATS at {} within {:?} (check NATS_URL)",
+                args.nats.url, global.timeout
+            ))
+        })?
+        .map_err(|e| {
+            local(format!(
+                "cannot connect to NATS at {} (check NATS_URL): {e}",
+                args.nats.url
+            ))
+        })?;
     let js = jetstream::new(client);
     let stream = js.get_stream(&args.nats.stream).await.map_err(|e| {
         local(format!(
@@ -273,9 +284,14 @@ mod tests {
     #[test]
     fn since_takes_a_duration_or_an_instant() {
         let now = time::OffsetDateTime::from_unix_timestamp(1_000_000).expect("valid");
-        assert_eq!(start_time("10m", now).expect("duration").unix_timestamp(), 1_000_000 - 600);
         assert_eq!(
-            start_time("1970-01-02T00:00:00Z", now).expect("instant").unix_timestamp(),
+            start_time("10m", now).expect("duration").unix_timestamp(),
+            1_000_000 - 600
+        );
+        assert_eq!(
+            start_time("1970-01-02T00:00:00Z", now)
+                .expect("instant")
+                .unix_timestamp(),
             86_400
         );
         assert!(start_time("yesterday", now).is_err());

@@ -105,8 +105,8 @@ pub struct SeedDemoArgs {
     /// Same seed, same demo: names, SIRETs, communes and figures all follow from it.
     #[arg(long, env = "ESS_SEED", default_value_t = 2026)]
     pub seed: u64,
-    /// How many demo partners (at least 24, so that every kind and family is present).
-    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(24..=2000))]
+    /// How many demo partners (at least 25: one per archetype, so that every kind and family is present).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(25..=2000))]
     pub partners: u32,
 }
 

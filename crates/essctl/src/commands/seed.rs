@@ -10,8 +10,8 @@ use chrono::Utc;
 use ess_proto::{
     activities::v1::{self as apb, activities_client::ActivitiesClient},
     observatory::v1::{
-        self as opb, DatasetHeader, ImportDatasetRequest, import_dataset_request::Part,
-        import_dataset_response::Event, observatory_client::ObservatoryClient,
+        self as opb, DatasetHeader, ImportDatasetRequest, import_dataset_request::Part, import_dataset_response::Event,
+        observatory_client::ObservatoryClient,
     },
     registry::v1::{
         self as rpb, initiatives_client::InitiativesClient, lookup_partners_request::Key,
@@ -516,7 +516,10 @@ impl Seeder<'_> {
             match planned.lifecycle {
                 Lifecycle::Draft => {}
                 Lifecycle::Cancelled => {
-                    if matches!(status(&activity), apb::ActivityStatus::Draft | apb::ActivityStatus::Scheduled) {
+                    if matches!(
+                        status(&activity),
+                        apb::ActivityStatus::Draft | apb::ActivityStatus::Scheduled
+                    ) {
                         activity = self.transition(&activity.id, "CancelActivity").await?;
                     }
                 }
@@ -592,8 +595,26 @@ impl Seeder<'_> {
         let span = self.span(Service::Activities, "ess.activities.v1.Activities", method);
         let message = request(apb::ActivityTransitionRequest { id: id.to_owned() }, t);
         let answer = match method {
-            "CancelActivity" => call(Service::Activities, &url, t, &span, self.activities.cancel_activity(message)).await?,
-            _ => call(Service::Activities, &url, t, &span, self.activities.schedule_activity(message)).await?,
+            "CancelActivity" => {
+                call(
+                    Service::Activities,
+                    &url,
+                    t,
+                    &span,
+                    self.activities.cancel_activity(message),
+                )
+                .await?
+            }
+            _ => {
+                call(
+                    Service::Activities,
+                    &url,
+                    t,
+                    &span,
+                    self.activities.schedule_activity(message),
+                )
+                .await?
+            }
         };
         answer
             .activity
@@ -898,7 +919,9 @@ fn render_report(report: &SeedReport, output: Output) -> Result<String, Failure>
         &[Align::Left, Align::Right, Align::Right],
     ));
     for title in &report.not_yet_completable {
-        out.push_str(&format!("pas encore terminée (ses séances ne sont pas finies) : {title}\n"));
+        out.push_str(&format!(
+            "pas encore terminée (ses séances ne sont pas finies) : {title}\n"
+        ));
     }
     Ok(out)
 }

@@ -105,26 +105,106 @@ pub struct Commune {
 
 /// The communes the demo places partners and activities in: the main towns of each département.
 pub const COMMUNES: &[Commune] = &[
-    Commune { code: "14118", name: "Caen", departement: "14" },
-    Commune { code: "14047", name: "Bayeux", departement: "14" },
-    Commune { code: "14366", name: "Lisieux", departement: "14" },
-    Commune { code: "14762", name: "Vire Normandie", departement: "14" },
-    Commune { code: "14333", name: "Honfleur", departement: "14" },
-    Commune { code: "14258", name: "Falaise", departement: "14" },
-    Commune { code: "14327", name: "Hérouville-Saint-Clair", departement: "14" },
-    Commune { code: "14437", name: "Mondeville", departement: "14" },
-    Commune { code: "50129", name: "Cherbourg-en-Cotentin", departement: "50" },
-    Commune { code: "50502", name: "Saint-Lô", departement: "50" },
-    Commune { code: "50147", name: "Coutances", departement: "50" },
-    Commune { code: "50025", name: "Avranches", departement: "50" },
-    Commune { code: "50218", name: "Granville", departement: "50" },
-    Commune { code: "50615", name: "Valognes", departement: "50" },
-    Commune { code: "61001", name: "Alençon", departement: "61" },
-    Commune { code: "61006", name: "Argentan", departement: "61" },
-    Commune { code: "61169", name: "Flers", departement: "61" },
-    Commune { code: "61214", name: "L'Aigle", departement: "61" },
-    Commune { code: "61293", name: "Mortagne-au-Perche", departement: "61" },
-    Commune { code: "61145", name: "Domfront en Poiraie", departement: "61" },
+    Commune {
+        code: "14118",
+        name: "Caen",
+        departement: "14",
+    },
+    Commune {
+        code: "14047",
+        name: "Bayeux",
+        departement: "14",
+    },
+    Commune {
+        code: "14366",
+        name: "Lisieux",
+        departement: "14",
+    },
+    Commune {
+        code: "14762",
+        name: "Vire Normandie",
+        departement: "14",
+    },
+    Commune {
+        code: "14333",
+        name: "Honfleur",
+        departement: "14",
+    },
+    Commune {
+        code: "14258",
+        name: "Falaise",
+        departement: "14",
+    },
+    Commune {
+        code: "14327",
+        name: "Hérouville-Saint-Clair",
+        departement: "14",
+    },
+    Commune {
+        code: "14437",
+        name: "Mondeville",
+        departement: "14",
+    },
+    Commune {
+        code: "50129",
+        name: "Cherbourg-en-Cotentin",
+        departement: "50",
+    },
+    Commune {
+        code: "50502",
+        name: "Saint-Lô",
+        departement: "50",
+    },
+    Commune {
+        code: "50147",
+        name: "Coutances",
+        departement: "50",
+    },
+    Commune {
+        code: "50025",
+        name: "Avranches",
+        departement: "50",
+    },
+    Commune {
+        code: "50218",
+        name: "Granville",
+        departement: "50",
+    },
+    Commune {
+        code: "50615",
+        name: "Valognes",
+        departement: "50",
+    },
+    Commune {
+        code: "61001",
+        name: "Alençon",
+        departement: "61",
+    },
+    Commune {
+        code: "61006",
+        name: "Argentan",
+        departement: "61",
+    },
+    Commune {
+        code: "61169",
+        name: "Flers",
+        departement: "61",
+    },
+    Commune {
+        code: "61214",
+        name: "L'Aigle",
+        departement: "61",
+    },
+    Commune {
+        code: "61293",
+        name: "Mortagne-au-Perche",
+        departement: "61",
+    },
+    Commune {
+        code: "61145",
+        name: "Domfront en Poiraie",
+        departement: "61",
+    },
 ];
 
 /// Partner kinds, as the registry's `PartnerKind` numbers them.
@@ -189,31 +269,206 @@ const fn a(
 /// Every kind and every ESS family appears at least once (association, cooperative, mutuelle,
 /// fondation, commercial ESS company, outside the ESS).
 pub const ARCHETYPES: &[Archetype] = &[
-    a(Kind::EssEnterprise, "9221", None, "88.99B", "Chantier d'insertion Le Jardin partagé", &["insertion", "maraîchage"]),
-    a(Kind::EssEnterprise, "5458", Some(true), "62.01Z", "SCOP Octet solidaire", &["numérique"]),
-    a(Kind::EssEnterprise, "5558", Some(true), "43.21A", "SCOP Électricité du bocage", &["bâtiment", "transition énergétique"]),
-    a(Kind::EssEnterprise, "5560", Some(true), "38.32Z", "SCIC Recyclerie", &["réemploi", "économie circulaire"]),
-    a(Kind::EssEnterprise, "6317", None, "10.51C", "Coopérative laitière", &["agriculture", "circuits courts"]),
-    a(Kind::EssEnterprise, "8210", None, "65.12Z", "Mutuelle santé", &["santé", "protection sociale"]),
-    a(Kind::EssEnterprise, "9300", None, "87.30A", "Fondation Les Tilleuls", &["grand âge", "hébergement"]),
-    a(Kind::EssEnterprise, "5710", Some(true), "56.10A", "Restaurant solidaire La Table ouverte", &["alimentation", "insertion"]),
-    a(Kind::EssEnterprise, "9220", None, "90.01Z", "Compagnie théâtrale", &["culture"]),
-    a(Kind::EssEnterprise, "9220", None, "93.12Z", "Union sportive", &["sport"]),
-    a(Kind::EssEnterprise, "9222", None, "78.20Z", "Association intermédiaire Coup de main", &["insertion", "emploi"]),
-    a(Kind::EssEnterprise, "9220", None, "88.91A", "Crèche parentale Les Lutins", &["petite enfance"]),
-    a(Kind::EssEnterprise, "6316", None, "01.61Z", "CUMA du bocage", &["agriculture"]),
-    a(Kind::Network, "9220", None, "94.99Z", "Réseau des acteurs de l'insertion", &["insertion", "réseau"]),
-    a(Kind::Network, "5459", Some(true), "94.12Z", "Union régionale des SCOP", &["coopération", "réseau"]),
-    a(Kind::Network, "9220", None, "94.99Z", "Mouvement associatif", &["vie associative", "réseau"]),
-    a(Kind::EmployerOrganisation, "9220", None, "94.11Z", "Union des employeurs de l'ESS", &["dialogue social", "emploi"]),
-    a(Kind::SupportStructure, "9220", None, "70.22Z", "Incubateur d'innovation sociale", &["création", "innovation sociale"]),
-    a(Kind::SupportStructure, "9220", None, "66.19B", "Fonds territorial d'amorçage solidaire", &["financement", "création"]),
-    a(Kind::SupportStructure, "5560", Some(true), "70.22Z", "Coopérative d'activité et d'emploi", &["entrepreneuriat", "création"]),
-    a(Kind::PublicBody, "7210", None, "84.11Z", "Mairie", &["politique de la ville"]),
-    a(Kind::PublicBody, "7348", None, "84.11Z", "Communauté d'agglomération", &["développement économique"]),
-    a(Kind::TrainingBody, "9220", None, "85.59A", "Centre de formation des acteurs solidaires", &["formation"]),
-    a(Kind::Other, "5499", Some(false), "47.11F", "Épicerie de proximité", &["commerce"]),
-    a(Kind::Other, "9230", None, "88.99B", "Association d'aide alimentaire", &["aide alimentaire", "solidarité"]),
+    a(
+        Kind::EssEnterprise,
+        "9221",
+        None,
+        "88.99B",
+        "Chantier d'insertion Le Jardin partagé",
+        &["insertion", "maraîchage"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "5458",
+        Some(true),
+        "62.01Z",
+        "SCOP Octet solidaire",
+        &["numérique"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "5558",
+        Some(true),
+        "43.21A",
+        "SCOP Électricité du bocage",
+        &["bâtiment", "transition énergétique"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "5560",
+        Some(true),
+        "38.32Z",
+        "SCIC Recyclerie",
+        &["réemploi", "économie circulaire"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "6317",
+        None,
+        "10.51C",
+        "Coopérative laitière",
+        &["agriculture", "circuits courts"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "8210",
+        None,
+        "65.12Z",
+        "Mutuelle santé",
+        &["santé", "protection sociale"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "9300",
+        None,
+        "87.30A",
+        "Fondation Les Tilleuls",
+        &["grand âge", "hébergement"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "5710",
+        Some(true),
+        "56.10A",
+        "Restaurant solidaire La Table ouverte",
+        &["alimentation", "insertion"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "9220",
+        None,
+        "90.01Z",
+        "Compagnie théâtrale",
+        &["culture"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "9220",
+        None,
+        "93.12Z",
+        "Union sportive",
+        &["sport"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "9222",
+        None,
+        "78.20Z",
+        "Association intermédiaire Coup de main",
+        &["insertion", "emploi"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "9220",
+        None,
+        "88.91A",
+        "Crèche parentale Les Lutins",
+        &["petite enfance"],
+    ),
+    a(
+        Kind::EssEnterprise,
+        "6316",
+        None,
+        "01.61Z",
+        "CUMA du bocage",
+        &["agriculture"],
+    ),
+    a(
+        Kind::Network,
+        "9220",
+        None,
+        "94.99Z",
+        "Réseau des acteurs de l'insertion",
+        &["insertion", "réseau"],
+    ),
+    a(
+        Kind::Network,
+        "5459",
+        Some(true),
+        "94.12Z",
+        "Union régionale des SCOP",
+        &["coopération", "réseau"],
+    ),
+    a(
+        Kind::Network,
+        "9220",
+        None,
+        "94.99Z",
+        "Mouvement associatif",
+        &["vie associative", "réseau"],
+    ),
+    a(
+        Kind::EmployerOrganisation,
+        "9220",
+        None,
+        "94.11Z",
+        "Union des employeurs de l'ESS",
+        &["dialogue social", "emploi"],
+    ),
+    a(
+        Kind::SupportStructure,
+        "9220",
+        None,
+        "70.22Z",
+        "Incubateur d'innovation sociale",
+        &["création", "innovation sociale"],
+    ),
+    a(
+        Kind::SupportStructure,
+        "9220",
+        None,
+        "66.19B",
+        "Fonds territorial d'amorçage solidaire",
+        &["financement", "création"],
+    ),
+    a(
+        Kind::SupportStructure,
+        "5560",
+        Some(true),
+        "70.22Z",
+        "Coopérative d'activité et d'emploi",
+        &["entrepreneuriat", "création"],
+    ),
+    a(
+        Kind::PublicBody,
+        "7210",
+        None,
+        "84.11Z",
+        "Mairie",
+        &["politique de la ville"],
+    ),
+    a(
+        Kind::PublicBody,
+        "7348",
+        None,
+        "84.11Z",
+        "Communauté d'agglomération",
+        &["développement économique"],
+    ),
+    a(
+        Kind::TrainingBody,
+        "9220",
+        None,
+        "85.59A",
+        "Centre de formation des acteurs solidaires",
+        &["formation"],
+    ),
+    a(
+        Kind::Other,
+        "5499",
+        Some(false),
+        "47.11F",
+        "Épicerie de proximité",
+        &["commerce"],
+    ),
+    a(
+        Kind::Other,
+        "9230",
+        None,
+        "88.99B",
+        "Association d'aide alimentaire",
+        &["aide alimentaire", "solidarité"],
+    ),
 ];
 
 /// A partner to register.
@@ -536,10 +791,9 @@ fn partners(rng: &mut Rng, count: usize) -> Vec<DemoPartner> {
     let mut out = Vec::with_capacity(count);
     for i in 0..count {
         // The archetypes in order first (every kind and family present), then drawn at random.
-        let archetype = if i < ARCHETYPES.len() {
-            ARCHETYPES[i]
-        } else {
-            *rng.pick(ARCHETYPES)
+        let archetype = match ARCHETYPES.get(i) {
+            Some(archetype) => *archetype,
+            None => *rng.pick(ARCHETYPES),
         };
         // Networks and public bodies sit in the prefecture towns; the rest anywhere.
         let commune = match archetype.kind {
@@ -649,11 +903,36 @@ fn indexes(partners: &[DemoPartner], keep: impl Fn(&DemoPartner) -> bool) -> Vec
 
 fn ptces(rng: &mut Rng, partners: &[DemoPartner]) -> Vec<DemoPtce> {
     const PTCES: &[(&str, &str, &str, &[&str])] = &[
-        ("Pôle du réemploi du Cotentin", "Cotentin", "50", &["réemploi", "économie circulaire"]),
-        ("Pôle alimentaire du Bessin", "Bessin", "14", &["alimentation", "circuits courts"]),
-        ("Pôle numérique solidaire de Caen", "Caen la Mer", "14", &["numérique", "inclusion"]),
-        ("Pôle bois et éco-construction du Perche", "Perche ornais", "61", &["bâtiment", "forêt"]),
-        ("Pôle des services à la personne du Bocage", "Bocage virois et flérien", "61", &["services à la personne"]),
+        (
+            "Pôle du réemploi du Cotentin",
+            "Cotentin",
+            "50",
+            &["réemploi", "économie circulaire"],
+        ),
+        (
+            "Pôle alimentaire du Bessin",
+            "Bessin",
+            "14",
+            &["alimentation", "circuits courts"],
+        ),
+        (
+            "Pôle numérique solidaire de Caen",
+            "Caen la Mer",
+            "14",
+            &["numérique", "inclusion"],
+        ),
+        (
+            "Pôle bois et éco-construction du Perche",
+            "Perche ornais",
+            "61",
+            &["bâtiment", "forêt"],
+        ),
+        (
+            "Pôle des services à la personne du Bocage",
+            "Bocage virois et flérien",
+            "61",
+            &["services à la personne"],
+        ),
     ];
     let mut out = Vec::new();
     for (i, (name, territory, departement, themes)) in PTCES.iter().enumerate() {
@@ -688,15 +967,41 @@ fn ptces(rng: &mut Rng, partners: &[DemoPartner]) -> Vec<DemoPtce> {
 fn initiatives(rng: &mut Rng, partners: &[DemoPartner]) -> Vec<DemoInitiative> {
     const INITIATIVES: &[(&str, InitiativeKind, &[Stage])] = &[
         ("Tiers-lieu rural", InitiativeKind::SocialInnovation, &[Stage::Idea]),
-        ("Garage solidaire", InitiativeKind::SocialInnovation, &[Stage::Idea, Stage::Emergence]),
-        ("Conciergerie d'entreprises inclusive", InitiativeKind::BusinessCreation, &[Stage::Emergence, Stage::Launch]),
-        ("Épicerie coopérative", InitiativeKind::BusinessCreation, &[Stage::Idea, Stage::Emergence, Stage::Launch, Stage::Consolidation]),
-        ("Reprise en SCOP d'une imprimerie", InitiativeKind::Takeover, &[Stage::Emergence, Stage::Launch]),
-        ("Reprise en SCIC d'une menuiserie", InitiativeKind::Takeover, &[Stage::Idea, Stage::Abandoned]),
-        ("Habitat inclusif intergénérationnel", InitiativeKind::SocialInnovation, &[Stage::Launch, Stage::Consolidation]),
+        (
+            "Garage solidaire",
+            InitiativeKind::SocialInnovation,
+            &[Stage::Idea, Stage::Emergence],
+        ),
+        (
+            "Conciergerie d'entreprises inclusive",
+            InitiativeKind::BusinessCreation,
+            &[Stage::Emergence, Stage::Launch],
+        ),
+        (
+            "Épicerie coopérative",
+            InitiativeKind::BusinessCreation,
+            &[Stage::Idea, Stage::Emergence, Stage::Launch, Stage::Consolidation],
+        ),
+        (
+            "Reprise en SCOP d'une imprimerie",
+            InitiativeKind::Takeover,
+            &[Stage::Emergence, Stage::Launch],
+        ),
+        (
+            "Reprise en SCIC d'une menuiserie",
+            InitiativeKind::Takeover,
+            &[Stage::Idea, Stage::Abandoned],
+        ),
+        (
+            "Habitat inclusif intergénérationnel",
+            InitiativeKind::SocialInnovation,
+            &[Stage::Launch, Stage::Consolidation],
+        ),
     ];
     let supports = indexes(partners, |p| p.archetype.kind == Kind::SupportStructure);
-    let holders = indexes(partners, |p| p.archetype.kind == Kind::EssEnterprise || p.archetype.kind == Kind::Other);
+    let holders = indexes(partners, |p| {
+        p.archetype.kind == Kind::EssEnterprise || p.archetype.kind == Kind::Other
+    });
     INITIATIVES
         .iter()
         .map(|(name, kind, stages)| {
@@ -706,12 +1011,19 @@ fn initiatives(rng: &mut Rng, partners: &[DemoPartner]) -> Vec<DemoInitiative> {
                 .iter()
                 .map(|s| {
                     year += rng.between(0, 1);
-                    (*s, format!("{year}-{:02}-{:02}", rng.between(1, 12), rng.between(1, 28)))
+                    (
+                        *s,
+                        format!("{year}-{:02}-{:02}", rng.between(1, 12), rng.between(1, 28)),
+                    )
                 })
                 .collect::<Vec<_>>();
             // Dates must not go back: sort within a year by rewriting to increasing months.
             let stages = monotonic(dated);
-            let support = if supports.is_empty() { vec![] } else { vec![*rng.pick(&supports)] };
+            let support = if supports.is_empty() {
+                vec![]
+            } else {
+                vec![*rng.pick(&supports)]
+            };
             DemoInitiative {
                 name: format!("{name} – {} {DEMO}", partners[holder].commune.name),
                 kind: *kind,
@@ -736,14 +1048,35 @@ fn monotonic(mut stages: Vec<(Stage, String)>) -> Vec<(Stage, String)> {
     stages
 }
 
-/// Activity templates: kind number, title, axes, publics, capacity.
-const ACTIVITY_TEMPLATES: &[(i32, &str, &[i32], &[i32], i32)] = &[
+/// An activity template: kind number, title, axes, publics, capacity.
+type ActivityTemplate = (i32, &'static str, &'static [i32], &'static [i32], i32);
+
+/// The activity templates, each run once per campaign.
+const ACTIVITY_TEMPLATES: &[ActivityTemplate] = &[
     (1, "Découvrir l'ESS au collège", &[4], &[1], 30),
     (1, "L'ESS, un choix de carrière pour les étudiants", &[4, 2], &[2], 60),
-    (1, "Entreprendre autrement : atelier pour demandeurs d'emploi", &[4, 2], &[3], 20),
+    (
+        1,
+        "Entreprendre autrement : atelier pour demandeurs d'emploi",
+        &[4, 2],
+        &[3],
+        20,
+    ),
     (2, "Forum de l'emploi dans l'ESS", &[2, 4], &[3, 4, 9], 200),
-    (2, "Conférence : égalité femmes-hommes dans les entreprises de l'ESS", &[2], &[4, 8], 80),
-    (3, "Formation des élus à la commande publique responsable", &[1, 3], &[7], 25),
+    (
+        2,
+        "Conférence : égalité femmes-hommes dans les entreprises de l'ESS",
+        &[2],
+        &[4, 8],
+        80,
+    ),
+    (
+        3,
+        "Formation des élus à la commande publique responsable",
+        &[1, 3],
+        &[7],
+        25,
+    ),
     (3, "Formation : gouvernance coopérative", &[3], &[4, 8], 18),
     (4, "Atelier : créer sa SCOP", &[3, 4], &[5], 15),
     (4, "Atelier : financer son projet solidaire", &[3], &[5, 6], 20),
@@ -866,11 +1199,7 @@ pub fn counts(rng: &mut Rng, capacity: i32, publics: &[i32]) -> DemoCounts {
     let mut by_public = Vec::new();
     let mut left = total;
     for (i, p) in publics.iter().enumerate() {
-        let n = if i + 1 == publics.len() {
-            left
-        } else {
-            left * 6 / 10
-        };
+        let n = if i + 1 == publics.len() { left } else { left * 6 / 10 };
         by_public.push((*p, n));
         left -= n;
     }
@@ -910,11 +1239,7 @@ fn registrations(
             out.push(DemoRegistration {
                 session: s,
                 name: format!("{first} {last} {DEMO}"),
-                email: format!(
-                    "{}.{}.{tag}{s}{n:02}@example.org",
-                    ascii(first),
-                    ascii(last)
-                ),
+                email: format!("{}.{}.{tag}{s}{n:02}@example.org", ascii(first), ascii(last)),
                 public: *rng.pick(publics),
                 sex,
                 age_band,
@@ -1099,7 +1424,7 @@ mod tests {
 
     #[test]
     fn the_demo_covers_every_kind_stage_lifecycle_and_departement() {
-        let p = plan(3, 24);
+        let p = plan(3, 25);
         let kinds: HashSet<_> = p.partners.iter().map(|x| x.archetype.kind).collect();
         assert_eq!(kinds.len(), 7);
         let stages: HashSet<i32> = p
@@ -1128,6 +1453,13 @@ mod tests {
     }
 
     #[test]
+    fn the_smallest_demo_essctl_accepts_holds_every_archetype() {
+        // `seed demo --partners` starts at 25 (ops_cli.rs).
+        assert!(ARCHETYPES.len() <= 25);
+        assert_eq!(plan(1, 25).partners.len(), 25);
+    }
+
+    #[test]
     fn entered_counts_add_up_by_sex_age_and_public() {
         let mut rng = Rng::new(5);
         for capacity in [1, 12, 30, 200] {
@@ -1141,7 +1473,7 @@ mod tests {
 
     #[test]
     fn stage_dates_never_go_back() {
-        let p = plan(11, 24);
+        let p = plan(11, 25);
         for i in &p.initiatives {
             assert!(i.stages.windows(2).all(|w| w[0].1 < w[1].1), "{:?}", i.stages);
         }
@@ -1149,7 +1481,7 @@ mod tests {
 
     #[test]
     fn datasets_use_the_urssaf_layout_and_the_demo_edition() {
-        let p = plan(1, 24);
+        let p = plan(1, 25);
         let ess = &p.datasets[0];
         assert_eq!(ess.edition, DATASET_EDITION);
         assert!(ess.csv.starts_with("famille_ess;annee;"));
