@@ -7,7 +7,8 @@
 #   deploy/run-local.sh stop                stop the services started here
 #   deploy/run-local.sh status              what runs; exit 1 when a service is down
 #
-# OTEL_EXPORTER_OTLP_ENDPOINT and RUST_LOG, when set, are passed to the services.
+# OTEL_EXPORTER_OTLP_ENDPOINT and RUST_LOG, when set, are passed to the services. `start` then
+# loads the synthetic demo (essctl seed demo; idempotent), unless ESS_SEED_DEMO=false.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -23,7 +24,7 @@ STOP_WAIT_SECS=25
 
 # usage [EXIT_CODE]: the header comment of this file; 2 (a usage error) unless asked for.
 usage() {
-    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
     exit "${1:-2}"
 }
 
@@ -144,6 +145,21 @@ wait_ready() {
     done
 }
 
+# The synthetic demo through the public APIs. essctl itself reads ESS_SEED_DEMO (false: no-op)
+# and finds what a previous start created, so restarting creates nothing more.
+seed_demo() {
+    local essctl=$1
+    if [[ ${ESS_SEED_DEMO:-true} == false ]]; then
+        ess_log "demo seeding switched off (ESS_SEED_DEMO=false)"
+        return
+    fi
+    ess_log "seeding the synthetic demo (essctl seed demo; ESS_SEED_DEMO=false to skip)"
+    "$essctl" --registry-url "http://127.0.0.1:${PORT[registry]}" \
+        --activities-url "http://127.0.0.1:${PORT[activities]}" \
+        --observatory-url "http://127.0.0.1:${PORT[observatory]}" --timeout 30s seed demo ||
+        ess_die "the services run, but seeding the demo failed (see above); retry: $essctl seed demo"
+}
+
 start() {
     local profile=release cargo_profile=(--release)
     while (($#)); do
@@ -178,6 +194,7 @@ start() {
     wait_ready
 
     local essctl=target/$profile/essctl
+    seed_demo "$essctl"
     cat <<EOF
 
 The ESS platform runs ($profile build):

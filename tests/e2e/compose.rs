@@ -112,3 +112,68 @@ fn no_credential_is_written_in_the_compose_file() {
         );
     }
 }
+
+/// The environment variables `essctl seed demo` reads: the global ones and the command's own.
+fn seed_demo_env() -> BTreeSet<String> {
+    let cli = essctl::cli::Cli::command();
+    let (mut accepted, _) = accepted_env(&cli);
+    let demo = cli
+        .find_subcommand("seed")
+        .and_then(|seed| seed.find_subcommand("demo"))
+        .expect("essctl seed demo exists");
+    accepted.extend(accepted_env(demo).0);
+    accepted
+}
+
+#[test]
+fn the_one_shot_seed_runs_essctl_after_the_services_are_healthy_and_can_be_switched_off() {
+    let doc = compose();
+    let seed = &doc["services"]["seed"];
+    assert!(
+        !seed.is_badvalue(),
+        "the seed service is missing from docker-compose.yml"
+    );
+    let command: Vec<&str> = seed["command"]
+        .as_vec()
+        .expect("command")
+        .iter()
+        .filter_map(Yaml::as_str)
+        .collect();
+    assert_eq!(command, ["essctl", "seed", "demo"]);
+    assert_eq!(seed["restart"].as_str(), Some("no"), "a one-shot is not restarted");
+
+    let env = seed["environment"].as_hash().expect("an environment map");
+    let given: BTreeSet<String> = env.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect();
+    let accepted = seed_demo_env();
+    let unknown: Vec<_> = given.difference(&accepted).collect();
+    assert!(
+        unknown.is_empty(),
+        "seed: compose sets {unknown:?}, which essctl does not read"
+    );
+    assert_eq!(
+        env[&Yaml::String("ESS_SEED_DEMO".into())].as_str(),
+        Some("${ESS_SEED_DEMO:-true}"),
+        "on by default, switched off by ESS_SEED_DEMO=false"
+    );
+
+    for (service, variable) in [
+        ("registry", "REGISTRY_URL"),
+        ("activities", "ACTIVITIES_URL"),
+        ("observatory", "OBSERVATORY_URL"),
+    ] {
+        assert_eq!(
+            seed["depends_on"][service]["condition"].as_str(),
+            Some("service_healthy"),
+            "the seed waits for a healthy {service}"
+        );
+        let addr = doc["services"][service]["environment"]["GRPC_ADDR"]
+            .as_str()
+            .expect("GRPC_ADDR");
+        let port = addr.rsplit_once(':').map(|(_, p)| p).expect("a port");
+        assert_eq!(
+            env[&Yaml::String(variable.into())].as_str(),
+            Some(format!("http://{service}:{port}").as_str()),
+            "the seed calls the {service} where it listens"
+        );
+    }
+}

@@ -108,6 +108,17 @@ pub struct SeedDemoArgs {
     /// How many demo partners (at least 25: one per archetype, so that every kind and family is present).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(25..=2000))]
     pub partners: u32,
+    /// Whether to seed at all: `false` makes the command a no-op, so that the containers' and
+    /// the local runner's first-start seeding can be switched off by the environment alone.
+    #[arg(
+        long,
+        env = "ESS_SEED_DEMO",
+        default_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new(),
+        action = clap::ArgAction::Set,
+        value_name = "true|false"
+    )]
+    pub enabled: bool,
 }
 
 /// `essctl completions bash|zsh|fish|…`.

@@ -104,6 +104,9 @@ struct Seeder<'a> {
 
 /// Loads the demo for `args.seed` and prints what exists and what was created.
 pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Failure> {
+    if !args.enabled {
+        return Ok("demo seeding is switched off (ESS_SEED_DEMO=false): nothing done\n".to_owned());
+    }
     let plan = seed_data::plan(args.seed, args.partners as usize);
     let root = tracing::info_span!(
         parent: None,
