@@ -1,5 +1,5 @@
-//! `essctl`, the command-line client of the ESS platform. It speaks gRPC only (never SQL or NATS),
-//! runs each command in a root `otel.kind=client` span whose context travels with the call, and
+//! `essctl`, the command-line client of the ESS platform. It speaks gRPC (never SQL; only
+//! `events tail` and `doctor` read NATS, read-only), runs each command in a root `otel.kind=client` span whose context travels with the call, and
 //! prints the answer as a table or as JSON. `essctl health` is also the containers' health check.
 //!
 //! Layout:

@@ -642,10 +642,16 @@ impl Seeder<'_> {
     ) -> Result<(), Failure> {
         let (url, t) = (self.global.activities_url.clone(), self.global.timeout);
         const SVC: &str = "ess.activities.v1.Activities";
+        let now = Utc::now().timestamp();
         for session in &activity.sessions {
             let Some(index) = Self::session_index(planned, session) else {
                 continue;
             };
+            // The demo's calendar is fixed (same seed, same demo); once a planned session has
+            // ended, registering to it is refused, so it is left without registrations.
+            if session.end.as_ref().is_none_or(|end| end.seconds <= now) {
+                continue;
+            }
             let span = self.span(Service::Activities, SVC, "ListRegistrations");
             let message = apb::ListRegistrationsRequest {
                 session_id: session.id.clone(),
