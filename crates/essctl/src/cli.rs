@@ -1,7 +1,8 @@
 //! The command line of `essctl`: global options (service addresses, output format, timeout, and
 //! telemetry), then `partner create|get`, `stats …` (observatory figures, dataset imports,
-//! projections) and `health`. Every global option can also come from the environment variable
-//! named in `--help`.
+//! projections), `health`, and the operator commands (`dlq`, `events`, `doctor`, `seed`,
+//! `completions`, defined in `commands::ops_cli`). Every global option can also come from the
+//! environment variable named in `--help`.
 
 use std::time::Duration;
 
