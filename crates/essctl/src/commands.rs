@@ -24,7 +24,8 @@ pub mod stats_view;
 use std::{future::Future, time::Duration};
 
 use anyhow::Context as _;
-use tonic::{Response, Status, transport::Channel};
+use platform::grpc::TraceContextInterceptor;
+use tonic::{Response, Status, service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Instrument as _, Span};
 
 use crate::failure::{Failure, Service};
@@ -36,6 +37,18 @@ pub fn channel(service: Service, url: &str, timeout: Duration) -> Result<Channel
     platform::grpc::channel(url, timeout)
         .with_context(|| format!("--{} / {}", option_name(service), service.url_variable()))
         .map_err(Failure::Local)
+}
+
+/// What every client of essctl is built on: a channel to one service and the interceptor every
+/// call goes through (today the trace context). The one place to add call credentials.
+pub type Transport = InterceptedService<Channel, TraceContextInterceptor>;
+
+/// The [`Transport`] to `service` at `url`: every gRPC client in essctl is built from this.
+pub fn transport(service: Service, url: &str, timeout: Duration) -> Result<Transport, Failure> {
+    Ok(InterceptedService::new(
+        channel(service, url, timeout)?,
+        TraceContextInterceptor,
+    ))
 }
 
 fn option_name(service: Service) -> &'static str {

@@ -5,26 +5,26 @@
 use chrono::NaiveDateTime;
 use chrono_tz::Europe::Paris;
 use ess_proto::activities::v1::{self as pb, activities_client::ActivitiesClient};
-use platform::grpc::TraceContextInterceptor;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
 use super::{
+    Transport,
     activity_cli::{ActivityCommand, ActivityFieldsArgs, AgeBandArg, KindArg, PracticeCommand, PublicArg, SexArg},
-    activity_view as view, call, channel, request,
+    activity_view as view, call, request, transport,
 };
 use crate::{
     cli::GlobalArgs,
     failure::{Failure, Service},
 };
 
-type Client = ActivitiesClient<InterceptedService<Channel, TraceContextInterceptor>>;
+type Client = ActivitiesClient<Transport>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
-    Ok(ActivitiesClient::with_interceptor(
-        channel(Service::Activities, &global.activities_url, global.timeout)?,
-        TraceContextInterceptor,
-    ))
+    Ok(ActivitiesClient::new(transport(
+        Service::Activities,
+        &global.activities_url,
+        global.timeout,
+    )?))
 }
 
 /// The command's root span, named after the RPC it makes.

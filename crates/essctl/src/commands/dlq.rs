@@ -4,15 +4,13 @@
 use ess_proto::platform::v1::{
     DeadLetter, ListDeadLettersRequest, ReplayDeadLettersRequest, dead_letters_client::DeadLettersClient,
 };
-use platform::grpc::TraceContextInterceptor;
 use serde::Serialize;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
 use super::{
-    call, channel,
+    Transport, call,
     ops_cli::{DlqCommand, DlqListArgs, DlqReplayArgs},
-    request,
+    request, transport,
 };
 use crate::{
     cli::{GlobalArgs, Output},
@@ -20,13 +18,14 @@ use crate::{
     render::{self, Align},
 };
 
-type Client = DeadLettersClient<InterceptedService<Channel, TraceContextInterceptor>>;
+type Client = DeadLettersClient<Transport>;
 
 fn client(global: &GlobalArgs, service: Service) -> Result<Client, Failure> {
-    Ok(DeadLettersClient::with_interceptor(
-        channel(service, global.url(service), global.timeout)?,
-        TraceContextInterceptor,
-    ))
+    Ok(DeadLettersClient::new(transport(
+        service,
+        global.url(service),
+        global.timeout,
+    )?))
 }
 
 fn span(global: &GlobalArgs, service: Service, method: &'static str) -> Span {

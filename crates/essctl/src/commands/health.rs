@@ -7,9 +7,7 @@ use std::time::Duration;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use tracing::field::Empty;
 
-use platform::grpc::TraceContextInterceptor;
-
-use super::{call, channel, request};
+use super::{call, request, transport};
 use crate::{
     cli::GlobalArgs,
     failure::{Failure, Service, status_summary},
@@ -47,7 +45,7 @@ async fn check_one(service: Service, url: String, timeout: Duration) -> Result<S
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = HealthClient::with_interceptor(channel(service, &url, timeout)?, TraceContextInterceptor);
+    let mut client = HealthClient::new(transport(service, &url, timeout)?);
     // The empty name asks about the server as a whole, which each service keeps in step with its
     // database and NATS (platform::health).
     let message = HealthCheckRequest { service: String::new() };

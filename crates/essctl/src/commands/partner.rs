@@ -5,16 +5,13 @@ use ess_proto::registry::v1::{
     self as pb, CreatePartnerRequest, GetPartnerRequest, Partner, lookup_partners_request::Key,
     partner_registry_client::PartnerRegistryClient,
 };
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
-use platform::grpc::TraceContextInterceptor;
-
 use super::{
-    call, channel,
+    Transport, call,
     registry_cli::{ContactCommand, EssFlagArg, FamilyArg, KindArg, ListPartnersArgs, PartnerDetailsArgs},
     registry_view::{self as rview, PartnerPageView},
-    request,
+    request, transport,
 };
 use crate::{
     cli::{CreatePartnerArgs, GlobalArgs, PartnerCommand},
@@ -23,13 +20,14 @@ use crate::{
     view::PartnerView,
 };
 
-type Client = PartnerRegistryClient<InterceptedService<Channel, TraceContextInterceptor>>;
+type Client = PartnerRegistryClient<Transport>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
-    Ok(PartnerRegistryClient::with_interceptor(
-        channel(Service::Registry, &global.registry_url, global.timeout)?,
-        TraceContextInterceptor,
-    ))
+    Ok(PartnerRegistryClient::new(transport(
+        Service::Registry,
+        &global.registry_url,
+        global.timeout,
+    )?))
 }
 
 /// The command's root span, named after the RPC it makes.

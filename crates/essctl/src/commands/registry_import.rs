@@ -10,14 +10,14 @@ use ess_proto::registry::v1::{
     import_sirene_request::Part, sirene_import_client::SireneImportClient,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use platform::grpc::TraceContextInterceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tracing::field::Empty;
 
 use super::{
-    call, channel,
+    call,
     registry_cli::{SireneCommand, SireneImportArgs},
     registry_view::{self as rview, BadRowView, SireneImportView},
+    transport,
 };
 use crate::{
     cli::{GlobalArgs, Output},
@@ -110,10 +110,7 @@ pub async fn import(global: &GlobalArgs, args: &SireneImportArgs) -> Result<Sire
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = SireneImportClient::with_interceptor(
-        channel(Service::Registry, url, global.timeout)?,
-        TraceContextInterceptor,
-    );
+    let mut client = SireneImportClient::new(transport(Service::Registry, url, global.timeout)?);
     // No grpc-timeout on the request: an import of the national files takes longer than --timeout.
     let mut stream = call(
         Service::Registry,

@@ -18,25 +18,23 @@ use ess_proto::{
         membership_client::MembershipClient, partner_registry_client::PartnerRegistryClient, ptces_client::PtcesClient,
     },
 };
-use platform::grpc::TraceContextInterceptor;
 use serde::Serialize;
-use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Instrument as _, Span, field::Empty};
 
 use super::{
+    Transport,
     activity::paris_time,
-    call, channel,
+    call,
     ops_cli::SeedDemoArgs,
     request,
     seed_data::{self, DemoActivity, DemoPlan, Lifecycle},
+    transport,
 };
 use crate::{
     cli::{GlobalArgs, Output},
     failure::{Failure, Service},
     render::{self, Align},
 };
-
-type Traced = InterceptedService<Channel, TraceContextInterceptor>;
 
 /// How many of each thing the demo holds, and how many this run created.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -93,12 +91,12 @@ impl SeedCount {
 struct Seeder<'a> {
     global: &'a GlobalArgs,
     root: Span,
-    registry: PartnerRegistryClient<Traced>,
-    membership: MembershipClient<Traced>,
-    ptces: PtcesClient<Traced>,
-    initiatives: InitiativesClient<Traced>,
-    activities: ActivitiesClient<Traced>,
-    observatory: ObservatoryClient<Traced>,
+    registry: PartnerRegistryClient<Transport>,
+    membership: MembershipClient<Transport>,
+    ptces: PtcesClient<Transport>,
+    initiatives: InitiativesClient<Transport>,
+    activities: ActivitiesClient<Transport>,
+    observatory: ObservatoryClient<Transport>,
     report: SeedReport,
 }
 
@@ -115,19 +113,20 @@ pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Fa
         otel.status_code = Empty,
         ess.seed = args.seed,
     );
-    let traced = |service: Service, url: &str| -> Result<Channel, Failure> { channel(service, url, global.timeout) };
-    let registry = traced(Service::Registry, &global.registry_url)?;
-    let activities = traced(Service::Activities, &global.activities_url)?;
-    let observatory = traced(Service::Observatory, &global.observatory_url)?;
+    let registry = transport(Service::Registry, &global.registry_url, global.timeout)?;
     let mut seeder = Seeder {
         global,
         root: root.clone(),
-        registry: PartnerRegistryClient::with_interceptor(registry.clone(), TraceContextInterceptor),
-        membership: MembershipClient::with_interceptor(registry.clone(), TraceContextInterceptor),
-        ptces: PtcesClient::with_interceptor(registry.clone(), TraceContextInterceptor),
-        initiatives: InitiativesClient::with_interceptor(registry, TraceContextInterceptor),
-        activities: ActivitiesClient::with_interceptor(activities, TraceContextInterceptor),
-        observatory: ObservatoryClient::with_interceptor(observatory, TraceContextInterceptor),
+        registry: PartnerRegistryClient::new(registry.clone()),
+        membership: MembershipClient::new(registry.clone()),
+        ptces: PtcesClient::new(registry.clone()),
+        initiatives: InitiativesClient::new(registry),
+        activities: ActivitiesClient::new(transport(Service::Activities, &global.activities_url, global.timeout)?),
+        observatory: ObservatoryClient::new(transport(
+            Service::Observatory,
+            &global.observatory_url,
+            global.timeout,
+        )?),
         report: SeedReport {
             seed: args.seed,
             ..Default::default()

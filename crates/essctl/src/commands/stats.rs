@@ -11,15 +11,13 @@ use ess_proto::observatory::v1::{
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::Read as _;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{codegen::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
-use platform::grpc::TraceContextInterceptor;
-
 use super::{
-    call, channel, request,
+    Transport, call, request,
     stats_args::{DimensionArg, EssShareArgs, ImportArgs, IndicatorsArgs, LevelArg},
     stats_view::{ActivitiesView, DatasetView, ImportView, IndicatorsView, ProjectionsView, SharesView},
+    transport,
 };
 use crate::{
     cli::{GlobalArgs, Output},
@@ -41,10 +39,7 @@ pub async fn partners_by_departement(global: &GlobalArgs) -> Result<DepartementS
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = ObservatoryClient::with_interceptor(
-        channel(Service::Observatory, url, global.timeout)?,
-        TraceContextInterceptor,
-    );
+    let mut client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout)?);
     let response = call(
         Service::Observatory,
         url,
@@ -61,13 +56,7 @@ fn observatory(
     global: &GlobalArgs,
     command: &'static str,
     method: &'static str,
-) -> Result<
-    (
-        ObservatoryClient<InterceptedService<Channel, TraceContextInterceptor>>,
-        Span,
-    ),
-    Failure,
-> {
+) -> Result<(ObservatoryClient<Transport>, Span), Failure> {
     let url = global.observatory_url.as_str();
     let span = tracing::info_span!(
         parent: None,
@@ -81,10 +70,7 @@ fn observatory(
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let client = ObservatoryClient::with_interceptor(
-        channel(Service::Observatory, url, global.timeout)?,
-        TraceContextInterceptor,
-    );
+    let client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout)?);
     Ok((client, span))
 }
 
