@@ -200,7 +200,10 @@ start() {
 The ESS platform runs ($profile build):
 $(status)
 
-Try it:
+Try it (the demo above is synthetic: every name ends with "(démo)"):
+  $essctl doctor
+  $essctl partner list --query démo
+  $essctl events tail --limit 5
   $essctl partner create --name "Coop Test" --siret 73282932000074 --commune 14118
   $essctl partner get <ID printed above>
   $essctl stats partners-by-departement
