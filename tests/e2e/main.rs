@@ -5,6 +5,7 @@
 
 mod compose;
 mod config;
+mod dashboard_browser;
 mod helpers;
 mod outage;
 mod partner_flow;

@@ -73,6 +73,8 @@ impl Environment {
                 ("ESS_STREAM".to_owned(), stream.clone()),
                 ("ESS_SUBJECT_PREFIX".to_owned(), prefix.clone()),
                 ("GRPC_ADDR".to_owned(), format!("127.0.0.1:{port}")),
+                // The observatory's dashboard on an ephemeral port (never compete for 8080).
+                ("HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
                 ("RUST_LOG".to_owned(), "warn".to_owned()),
             ]
         };

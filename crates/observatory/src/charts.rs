@@ -55,7 +55,7 @@ fn format_number(value: f64, decimals: usize) -> String {
         }
         grouped.push(ch);
     }
-    let sign = if value < 0.0 && (int.trim_start_matches('0') != "" || !frac.is_empty()) {
+    let sign = if value < 0.0 && (!int.trim_start_matches('0').is_empty() || !frac.is_empty()) {
         "-"
     } else {
         ""

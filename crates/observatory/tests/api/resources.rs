@@ -262,7 +262,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [position.id.clone()]
+        vec![position.id.clone()]
     );
     assert_eq!(
         search(ListResourcesRequest {
@@ -270,7 +270,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [study.id.clone()]
+        vec![study.id.clone()]
     );
     assert_eq!(
         search(ListResourcesRequest {
@@ -278,7 +278,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [position.id.clone()]
+        vec![position.id.clone()]
     );
     assert_eq!(
         search(ListResourcesRequest {
@@ -287,7 +287,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [study.id.clone()]
+        vec![study.id.clone()]
     );
     assert_eq!(
         search(ListResourcesRequest {
@@ -295,7 +295,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [study.id.clone()]
+        vec![study.id.clone()]
     );
     assert_eq!(
         search(ListResourcesRequest {
@@ -303,7 +303,7 @@ async fn resources_are_found_by_kind_axis_theme_territory_and_text_whatever_the_
             ..Default::default()
         })
         .await,
-        [position.id.clone()]
+        vec![position.id.clone()]
     );
     assert!(
         search(ListResourcesRequest {
