@@ -10,6 +10,7 @@ pub mod registry_cli;
 pub mod registry_import;
 pub mod registry_projects;
 pub mod registry_view;
+pub mod resource;
 pub mod stats;
 pub mod stats_args;
 pub mod stats_view;
