@@ -6,6 +6,7 @@
 mod compose;
 mod config;
 mod dashboard_browser;
+mod essctl_resource;
 mod helpers;
 mod outage;
 mod partner_flow;

@@ -24,6 +24,7 @@ use axum::{
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 /// What every handler needs.
 #[derive(Clone)]
@@ -79,7 +80,23 @@ pub fn router(state: WebState) -> Router {
         .route("/ressources/{id}/fichier", get(resources::download))
         .route("/healthz", get(healthz))
         .fallback(|| async { WebError::NotFound })
+        .layer(axum::middleware::from_fn(trace))
         .with_state(state)
+}
+
+/// One `otel.kind=server` span per request, with its method, path and status (no query string:
+/// the search box is free text).
+async fn trace(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let span = tracing::info_span!(
+        "observatory.web.request",
+        otel.kind = "server",
+        http.request.method = %request.method(),
+        url.path = %request.uri().path(),
+        http.response.status_code = tracing::field::Empty,
+    );
+    let response = next.run(request).instrument(span.clone()).await;
+    span.record("http.response.status_code", response.status().as_u16());
+    response
 }
 
 /// `/healthz`: 200 "ok" when the database answers, 503 otherwise.
