@@ -303,11 +303,13 @@ fn territory_row(t: &pb::QueryIndicatorsResponse, code: &str) -> Option<usize> {
     t.rows.iter().position(|h| !h.total && h.code == code)
 }
 
-/// The territory's total employees, `None` when absent or secret.
-fn territory_total(t: &pb::QueryIndicatorsResponse, code: &str) -> Option<f64> {
+/// The territory's total employees as the API writes them, `None` when absent or secret.
+fn territory_total(t: &pb::QueryIndicatorsResponse, code: &str) -> Option<String> {
     let r = territory_row(t, code)?;
     let c = t.columns.iter().position(|h| h.total)?;
-    cell(t, r, c).and_then(|c| c.figures.as_ref()).map(employees)
+    cell(t, r, c)
+        .and_then(|c| c.figures.as_ref())
+        .map(|f| f.employees.clone())
 }
 
 fn render_key_figures(
@@ -474,7 +476,7 @@ fn render_sectors(main: &mut String, year: i32, sectors: Option<&pb::QueryIndica
     );
 }
 
-fn render_evolution(main: &mut String, name: &str, points: &[(i32, Option<f64>)]) {
+fn render_evolution(main: &mut String, name: &str, points: &[(i32, Option<String>)]) {
     main.push_str("<h2>Évolution</h2>");
     if points.iter().filter(|(_, v)| v.is_some()).count() < 2 {
         main.push_str("<p>Une seule année est disponible : pas encore d'évolution à montrer.</p>");
@@ -482,7 +484,10 @@ fn render_evolution(main: &mut String, name: &str, points: &[(i32, Option<f64>)]
     }
     let series = [Series {
         label: name.to_owned(),
-        points: points.iter().filter_map(|(y, v)| v.map(|v| (*y, v))).collect(),
+        points: points
+            .iter()
+            .filter_map(|(y, v)| Some((*y, v.as_deref()?.parse::<f64>().ok()?)))
+            .collect(),
     }];
     let mut table = String::from(
         "<table><caption>Salariés de l'ESS par année</caption><thead><tr><th scope=\"col\">Année</th>\
@@ -490,7 +495,7 @@ fn render_evolution(main: &mut String, name: &str, points: &[(i32, Option<f64>)]
     );
     for (y, v) in points {
         let text = match v {
-            Some(v) => french_decimal(&v.to_string()),
+            Some(v) => french_decimal(v),
             None => format!("<span class=\"secret\">{SECRET_LABEL} ou non disponible</span>"),
         };
         let _ = write!(table, "<tr><th scope=\"row\">{y}</th><td class=\"n\">{text}</td></tr>");

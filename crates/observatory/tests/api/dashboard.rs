@@ -141,3 +141,41 @@ async fn the_home_page_links_every_territory_level_and_health_answers() {
     assert_eq!(commune.status, 303);
     assert_eq!(commune.header("location"), Some("/territoires/commune/14118"));
 }
+
+#[tokio::test]
+async fn with_two_years_a_page_shows_the_evolution_line_and_the_change_of_each_family() {
+    let app = app_with_2023().await;
+    let year_before = String::from_utf8(ESS.to_vec())
+        .unwrap()
+        .replace(";2023;", ";2022;")
+        .replace("15234.5", "15000");
+    app.import_ok("urssaf-ess-departement", "2023", year_before.as_bytes())
+        .await;
+    let request = key_figures_request(
+        observatory::domain::territory::TerritoryLevel::Departement,
+        "14",
+        2023,
+        2022,
+    );
+    let public = query(&app, request, false).await;
+
+    let html = http::get(app.http_addr, "/territoires/departement/14").await.text();
+    let older = http::get(app.http_addr, "/territoires/departement/14?annee=2022").await;
+    let missing = http::get(app.http_addr, "/territoires/departement/14?annee=1999").await;
+
+    let r = public.rows.iter().position(|h| h.code == "14").unwrap();
+    let c = public.columns.iter().position(|h| h.code == "associations").unwrap();
+    let cell = public
+        .cells
+        .iter()
+        .find(|x| x.row as usize == r && x.column as usize == c)
+        .unwrap();
+    assert_eq!(cell.employees_evolution_percent, "+1.6");
+    assert_eq!(cell_text(&html, "associations:evolution").unwrap(), "+1,6");
+    assert!(html.contains("Évolution des salariés depuis 2022 (%)"));
+    assert_eq!(html.matches("<polyline").count(), 1, "one evolution line");
+    assert!(html.contains("<th scope=\"row\">2022</th>") && html.contains("<th scope=\"row\">2023</th>"));
+    assert_eq!(older.status, 200);
+    assert!(older.text().contains("Année affichée : <strong>2022</strong>"));
+    assert_eq!(missing.status, 400);
+}
