@@ -38,6 +38,8 @@ impl Service {
 pub struct Environment {
     pub registry: Service,
     pub observatory: Service,
+    /// The observatory's public dashboard (HTTP), on a free port rather than 8080.
+    pub dashboard_addr: String,
     pub registry_db: String,
     pub observatory_db: String,
     pub raw_db: String,
@@ -73,14 +75,16 @@ impl Environment {
                 ("ESS_STREAM".to_owned(), stream.clone()),
                 ("ESS_SUBJECT_PREFIX".to_owned(), prefix.clone()),
                 ("GRPC_ADDR".to_owned(), format!("127.0.0.1:{port}")),
-                // The observatory's dashboard on an ephemeral port (never compete for 8080).
-                ("HTTP_ADDR".to_owned(), "127.0.0.1:0".to_owned()),
                 ("RUST_LOG".to_owned(), "warn".to_owned()),
             ]
         };
         let registry = spawn(args, "registry", env(&names[0], free_port()?)).await?;
-        let observatory = spawn(args, "observatory", env(&names[1], free_port()?)).await?;
+        let dashboard_addr = format!("127.0.0.1:{}", free_port()?);
+        let mut observatory_env = env(&names[1], free_port()?);
+        observatory_env.push(("HTTP_ADDR".to_owned(), dashboard_addr.clone()));
+        let observatory = spawn(args, "observatory", observatory_env).await?;
         Ok(Self {
+            dashboard_addr,
             registry,
             observatory,
             registry_db: url(&names[0]),

@@ -319,6 +319,7 @@ impl Resources for ResourcesService {
         &self,
         request: Request<Streaming<PublishResourceRequest>>,
     ) -> Result<Response<PublishResourceResponse>, Status> {
+        // TODO(auth issue): restrict to the staff and admin roles.
         let mut inbound = request.into_inner();
         let description = match inbound.message().await? {
             Some(PublishResourceRequest {
