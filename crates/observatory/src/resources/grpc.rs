@@ -1,6 +1,8 @@
 //! `ess.observatory.v1.Resources`: publish (streamed upload, checked whole before anything is
 //! written), list/search, get, download (streamed). Proto ⇄ domain here; SQL in `store`.
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use chrono::NaiveDate;
 use ess_proto::observatory::v1::{
@@ -10,6 +12,7 @@ use ess_proto::observatory::v1::{
 };
 use platform::grpc::FieldViolation;
 use sqlx::PgPool;
+use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status, Streaming};
 use uuid::Uuid;
 
@@ -32,15 +35,24 @@ const MAX_THEME: usize = 80;
 const MAX_AUTHORS: usize = 20;
 const MAX_AUTHOR: usize = 200;
 
+/// Uploads held in memory at once: each may hold up to `max_bytes` until it is checked.
+const CONCURRENT_UPLOADS: usize = 4;
+
 pub struct ResourcesService {
     pool: PgPool,
     max_bytes: u64,
+    /// Bounds the memory uploads take (`CONCURRENT_UPLOADS` × `max_bytes`); later uploads wait.
+    uploads: Arc<Semaphore>,
 }
 
 impl ResourcesService {
     /// `max_bytes`: the largest file PublishResource accepts.
     pub fn new(pool: PgPool, max_bytes: u64) -> Self {
-        Self { pool, max_bytes }
+        Self {
+            pool,
+            max_bytes,
+            uploads: Arc::new(Semaphore::new(CONCURRENT_UPLOADS)),
+        }
     }
 }
 
@@ -328,6 +340,11 @@ impl Resources for ResourcesService {
             _ => return Err(invalid("description", "the first message must carry the description")),
         };
         let new = parse_description(description).map_err(platform::grpc::invalid_argument)?;
+        let _permit = self
+            .uploads
+            .acquire()
+            .await
+            .map_err(|_| Status::unavailable("the service is shutting down"))?;
         // Nothing is written before the whole file is in hand and checked: a refused upload
         // leaves nothing behind.
         let mut bytes: Vec<u8> = Vec::new();
