@@ -114,6 +114,8 @@ start_service() {
         "GRPC_ADDR=127.0.0.1:${PORT[$svc]}"
     )
     [[ $svc != activities ]] || env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
+    # The observatory's public dashboard: http://127.0.0.1:8080 (ESS_HTTP_PORT to move it).
+    [[ $svc != observatory ]] || env_vars+=("HTTP_ADDR=127.0.0.1:${ESS_HTTP_PORT:-8080}")
     [[ -z ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]] || env_vars+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
     [[ -z ${RUST_LOG:-} ]] || env_vars+=("RUST_LOG=$RUST_LOG")
     # setsid execs in place here (a background subshell is no group leader), so $! is the binary.

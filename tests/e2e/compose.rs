@@ -34,7 +34,12 @@ fn every_service_container_gets_settings_its_binary_accepts_and_listens_where_it
     let services = [
         ("registry", registry::Config::command(), "--registry-url"),
         ("activities", activities::Config::command(), "--activities-url"),
-        ("observatory", observatory::Config::command(), "--observatory-url"),
+        // The observatory's binary reads `Settings` (Config + import limits + dashboard).
+        (
+            "observatory",
+            observatory::config::Settings::command(),
+            "--observatory-url",
+        ),
     ];
     for (name, cmd, url_flag) in services {
         let svc = &doc["services"][name];

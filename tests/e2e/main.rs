@@ -7,6 +7,8 @@ mod activity_trace;
 mod cluster;
 mod compose;
 mod config;
+mod dashboard_browser;
+mod essctl_resource;
 mod helpers;
 mod operator;
 mod outage;

@@ -22,6 +22,9 @@ pub fn binary(name: &str) -> PathBuf {
 pub struct RunningService {
     pub name: String,
     pub grpc_addr: String,
+    /// `HTTP_ADDR` (the observatory's dashboard; others ignore it): a free port, never the
+    /// default 8080, so that services of parallel tests do not compete for it.
+    pub http_addr: String,
     env: HashMap<String, String>,
     child: Option<Child>,
 }
@@ -32,6 +35,7 @@ impl RunningService {
         let mut service = Self {
             name: name.to_owned(),
             grpc_addr: format!("127.0.0.1:{}", free_port()),
+            http_addr: format!("127.0.0.1:{}", free_port()),
             env: env.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect(),
             child: None,
         };
@@ -59,6 +63,7 @@ impl RunningService {
             .env_clear()
             .envs(&self.env)
             .env("GRPC_ADDR", &self.grpc_addr)
+            .env("HTTP_ADDR", &self.http_addr)
             .stdout(if quiet { Stdio::null() } else { Stdio::inherit() })
             .stderr(if quiet { Stdio::null() } else { Stdio::inherit() })
             .kill_on_drop(true)

@@ -6,6 +6,7 @@
 //! BENCHMARKS.md). Latency under a fixed rate is measured open-loop from each request's intended
 //! start time, so a stall is charged to every request it delays (no coordinated omission).
 
+mod dashboard;
 mod load;
 mod machine;
 mod scenarios;

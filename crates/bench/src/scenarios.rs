@@ -56,7 +56,7 @@ pub struct Results {
     pub memory: Vec<Memory>,
 }
 
-fn ratio(p: &Figures, b: &Figures) -> Option<f64> {
+pub fn ratio(p: &Figures, b: &Figures) -> Option<f64> {
     (b.rate_per_s > 0.0).then(|| (p.rate_per_s / b.rate_per_s * 1000.0).round() / 10.0)
 }
 
@@ -121,6 +121,7 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     rows.extend(write(args, &client, &raw).await?);
     rows.extend(read(args, &client, &registry_db).await?);
     rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
+    rows.extend(crate::dashboard::pages(args, env).await?);
 
     let memory = [&env.registry, &env.observatory]
         .iter()

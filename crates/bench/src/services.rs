@@ -38,6 +38,8 @@ impl Service {
 pub struct Environment {
     pub registry: Service,
     pub observatory: Service,
+    /// The observatory's public dashboard (HTTP), on a free port rather than 8080.
+    pub dashboard_addr: String,
     pub registry_db: String,
     pub observatory_db: String,
     pub raw_db: String,
@@ -77,8 +79,12 @@ impl Environment {
             ]
         };
         let registry = spawn(args, "registry", env(&names[0], free_port()?)).await?;
-        let observatory = spawn(args, "observatory", env(&names[1], free_port()?)).await?;
+        let dashboard_addr = format!("127.0.0.1:{}", free_port()?);
+        let mut observatory_env = env(&names[1], free_port()?);
+        observatory_env.push(("HTTP_ADDR".to_owned(), dashboard_addr.clone()));
+        let observatory = spawn(args, "observatory", observatory_env).await?;
         Ok(Self {
+            dashboard_addr,
             registry,
             observatory,
             registry_db: url(&names[0]),

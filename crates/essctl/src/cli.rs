@@ -148,6 +148,9 @@ pub enum Command {
     /// The INSEE SIRENE stock files.
     #[command(subcommand)]
     Sirene(crate::commands::registry_cli::SireneCommand),
+    /// The observatory's resource centre: studies, analyses, notes, common positions, guides.
+    #[command(subcommand)]
+    Resource(crate::commands::resource::ResourceCommand),
     /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
     Health(HealthArgs),
     /// Dead letters of the services' consumers: list them, replay them.

@@ -15,6 +15,7 @@ pub mod registry_cli;
 pub mod registry_import;
 pub mod registry_projects;
 pub mod registry_view;
+pub mod resource;
 pub mod seed;
 pub mod seed_data;
 pub mod stats;

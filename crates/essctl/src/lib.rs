@@ -68,6 +68,7 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
             let view = commands::stats::ess_share(global, args).await?;
             commands::stats_view::shares(&view, global.output)
         }
+        Command::Resource(command) => commands::resource::run(global, command).await,
         Command::Activity(command) => commands::activity::run(global, command).await,
         Command::Practice(command) => commands::activity::run_practice(global, command).await,
         Command::Dlq(command) => commands::dlq::run(global, command).await,

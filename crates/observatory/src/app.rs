@@ -1,5 +1,6 @@
 //! Builds the observatory from its configuration and runs it until told to stop: gRPC API,
-//! registry-event consumer, outbox relay, health. Used by `main` and by the tests.
+//! registry-event consumer, outbox relay, health, and the public dashboard over HTTP. Used by
+//! `main` and by the tests.
 
 use std::net::SocketAddr;
 
@@ -8,13 +9,17 @@ use platform::{
     consumer::{Consumer, ConsumerConfig},
     host::{Api, Host},
 };
+use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{Config, ImportArgs},
+    config::{Config, ImportArgs, Settings, WebArgs},
     events,
     grpc::ObservatoryService,
+    resources::grpc::ResourcesService,
+    web::{self, WebState},
 };
+use ess_proto::observatory::v1::resources_server::{ResourcesServer, SERVICE_NAME as RESOURCES_SERVICE_NAME};
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -22,6 +27,9 @@ pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 pub struct App {
     host: Host,
     imports: ImportArgs,
+    web: WebArgs,
+    /// The dashboard's bound port.
+    http: TcpListener,
 }
 
 impl App {
@@ -30,13 +38,31 @@ impl App {
         Self::build_with(config, &ImportArgs::default()).await
     }
 
-    /// [`App::build`] with explicit import limits.
+    /// [`App::build`] with explicit import limits (the dashboard on an ephemeral loopback port).
     pub async fn build_with(config: &Config, imports: &ImportArgs) -> anyhow::Result<Self> {
+        Self::build_full(config, imports, &WebArgs::ephemeral()).await
+    }
+
+    /// Everything `main` reads: also binds the dashboard on `HTTP_ADDR`.
+    pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        Self::build_full(&settings.config, &settings.imports, &settings.web).await
+    }
+
+    /// [`App::build`] with explicit import limits and dashboard settings.
+    pub async fn build_full(config: &Config, imports: &ImportArgs, web: &WebArgs) -> anyhow::Result<Self> {
         let host = Host::bind("observatory", &config.common, config.grpc_addr, &MIGRATIONS).await?;
+        let http = web::bind(web.http_addr).await?;
         Ok(Self {
             host,
             imports: imports.clone(),
+            web: web.clone(),
+            http,
         })
+    }
+
+    /// The bound address of the dashboard (useful with port 0).
+    pub fn http_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.http.local_addr()?)
     }
 
     /// The bound gRPC address (useful with port 0).
@@ -56,8 +82,16 @@ impl App {
             self.imports.clone(),
             self.host.backbone().bus.clone(),
         ));
+        let resources = ResourcesServer::new(ResourcesService::new(
+            self.host.pool().clone(),
+            self.web.max_resource_bytes,
+        ));
+        let http = self.http;
+        let web_state = WebState {
+            pool: self.host.pool().clone(),
+        };
         let api = Api {
-            health_services: vec![SERVICE_NAME],
+            health_services: vec![SERVICE_NAME, RESOURCES_SERVICE_NAME],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
             consumers: vec![events::registry::DURABLE],
         };
@@ -76,9 +110,15 @@ impl App {
                 events::activities::ActivitiesProjection,
             );
             supervisor.spawn_critical("activities-events", activities_events.run(supervisor.token()));
+            supervisor.spawn_critical("http", web::serve(http, web_state, supervisor.token()));
         };
         self.host
-            .run(shutdown, api, |routes| routes.add_service(observatory), consumers)
+            .run(
+                shutdown,
+                api,
+                |routes| routes.add_service(observatory).add_service(resources),
+                consumers,
+            )
             .await
     }
 }

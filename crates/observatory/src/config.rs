@@ -1,5 +1,6 @@
-//! The observatory's settings: the shared ones plus its gRPC address ([`Config`]) and the import
-//! limits ([`ImportArgs`]). Read once in `main` through [`Settings`].
+//! The observatory's settings: the shared ones plus its gRPC address ([`Config`]), the import
+//! limits ([`ImportArgs`]) and the dashboard and resource centre ([`WebArgs`]). Read once in `main`
+//! through [`Settings`].
 
 use std::net::SocketAddr;
 
@@ -39,7 +40,35 @@ impl Default for ImportArgs {
     }
 }
 
-/// Everything `main` reads: the service's [`Config`] and the [`ImportArgs`].
+/// The public dashboard (HTTP) and the resource centre. Kept apart from [`Config`] for the same
+/// reason as [`ImportArgs`]; `App::build` serves the dashboard on an ephemeral loopback port.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebArgs {
+    /// Address the public dashboard (HTTP, server-rendered pages) listens on.
+    #[arg(long, env = "HTTP_ADDR", default_value = "0.0.0.0:8080")]
+    pub http_addr: SocketAddr,
+
+    /// Largest file accepted by PublishResource (resource centre), in bytes. Larger uploads are
+    /// refused with INVALID_ARGUMENT and nothing is stored.
+    #[arg(long, env = "OBSERVATORY_MAX_RESOURCE_BYTES", default_value_t = DEFAULT_MAX_RESOURCE_BYTES)]
+    pub max_resource_bytes: u64,
+}
+
+/// 10 MiB: studies and statistical notes are PDFs of a few MB; the file is kept in PostgreSQL.
+pub const DEFAULT_MAX_RESOURCE_BYTES: u64 = 10 * 1024 * 1024;
+
+impl WebArgs {
+    /// What code building an `App` by hand gets: the dashboard on a free loopback port (so that
+    /// tests running side by side never compete for 8080), the default upload limit.
+    pub fn ephemeral() -> Self {
+        Self {
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_resource_bytes: DEFAULT_MAX_RESOURCE_BYTES,
+        }
+    }
+}
+
+/// Everything `main` reads: the service's [`Config`], the [`ImportArgs`] and the [`WebArgs`].
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "observatory",
@@ -51,4 +80,6 @@ pub struct Settings {
     pub config: Config,
     #[command(flatten)]
     pub imports: ImportArgs,
+    #[command(flatten)]
+    pub web: WebArgs,
 }

@@ -7,15 +7,20 @@
 //! - [`store`]: datasets, facts, projections and the queries over them (sqlx).
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
+//! - [`resources`]: the resource centre (`ess.observatory.v1.Resources`, files in PostgreSQL).
+//! - [`web`]: the public dashboard over HTTP (server-rendered French pages); [`charts`]: its SVG.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod app;
+pub mod charts;
 pub mod config;
 pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod import;
+pub mod resources;
 pub mod store;
+pub mod web;
 
 pub use app::App;
 pub use config::Config;

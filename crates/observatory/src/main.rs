@@ -7,10 +7,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = observatory::config::Settings::parse();
     let telemetry = settings.config.common.telemetry.clone();
     platform::host::main("observatory", &telemetry, |shutdown| async move {
-        observatory::App::build_with(&settings.config, &settings.imports)
-            .await?
-            .run(shutdown)
-            .await
+        observatory::App::from_settings(&settings).await?.run(shutdown).await
     })
     .await
 }

@@ -23,6 +23,9 @@ use uuid::Uuid;
 
 pub struct TestApp {
     pub pool: PgPool,
+    /// The public dashboard (HTTP) and the gRPC address (for other clients, such as Resources).
+    pub http_addr: std::net::SocketAddr,
+    pub grpc_addr: std::net::SocketAddr,
     pub client: ObservatoryClient<Channel>,
     pub stream: TestStream,
     pub jetstream: async_nats::jetstream::Context,
@@ -40,6 +43,7 @@ pub async fn spawn_app() -> TestApp {
     };
     let app = App::build(&config).await.expect("the observatory builds");
     let addr = app.local_addr().unwrap();
+    let http_addr = app.http_addr().unwrap();
     let pool = app.pool().clone();
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run(shutdown.clone()));
@@ -51,6 +55,8 @@ pub async fn spawn_app() -> TestApp {
     let jetstream = stream.jetstream().await;
     TestApp {
         pool,
+        http_addr,
+        grpc_addr: addr,
         client: ObservatoryClient::new(channel),
         stream,
         jetstream,

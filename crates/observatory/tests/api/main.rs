@@ -2,10 +2,13 @@
 //! stream, projections read back through gRPC; datasets uploaded and queried through gRPC.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod dashboard;
 mod datasets;
 mod delivery_order;
 mod helpers;
+mod http;
 mod indicators;
 mod partner_projection;
 mod projections;
+mod resources;
 mod sirene;
