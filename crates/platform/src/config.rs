@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::secret::Secret;
+use crate::{limits::LimitsArgs, secret::Secret};
 
 /// What every service needs: its database, the event bus and telemetry.
 #[derive(Debug, Clone, Args)]
@@ -26,6 +26,10 @@ pub struct CommonArgs {
     /// Logs and traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+
+    /// Limits of the gRPC server (message sizes, deadlines, concurrency).
+    #[command(flatten)]
+    pub limits: LimitsArgs,
 }
 
 /// The NATS connection and the JetStream stream that carries every event.

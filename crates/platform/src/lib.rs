@@ -6,6 +6,7 @@
 //! - [`secret`]: a string wrapper that never prints its value.
 //! - [`telemetry`]: logs, OpenTelemetry export, and W3C trace-context propagation helpers.
 //! - [`grpc`]: server bootstrap (trace layer, reflection), client trace injection, error mapping.
+//! - [`limits`]: gRPC server limits: message sizes, deadlines, per-connection load shedding.
 //! - [`host`]: the shape of every service: bind, serve, run tasks, shut down; and `main`.
 //! - [`health`]: `grpc.health.v1` status driven by database and NATS reachability.
 //! - [`db`]: the PostgreSQL pool and migrations (the platform's tables plus the service's own).
@@ -29,6 +30,7 @@ pub mod error;
 pub mod grpc;
 pub mod health;
 pub mod host;
+pub mod limits;
 pub mod outbox;
 pub mod secret;
 pub mod task;

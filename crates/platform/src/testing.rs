@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     config::{CommonArgs, LogFormat, NatsArgs, TelemetryArgs},
+    limits::LimitsArgs,
     secret::Secret,
 };
 
@@ -156,6 +157,7 @@ pub fn common_args(database: &TestDatabase, stream: &TestStream) -> CommonArgs {
             log_filter: "warn".into(),
             log_format: LogFormat::Text,
         },
+        limits: LimitsArgs::default(),
     }
 }
 
