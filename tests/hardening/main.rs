@@ -3,3 +3,5 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod limits;
+mod nats;
+mod secured_nats;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::{limits::LimitsArgs, secret::Secret};
+use crate::{limits::LimitsArgs, nats_auth::NatsCredentials, secret::Secret};
 
 /// What every service needs: its database, the event bus and telemetry.
 #[derive(Debug, Clone, Args)]
@@ -22,6 +22,10 @@ pub struct CommonArgs {
     /// The event bus.
     #[command(flatten)]
     pub nats: NatsArgs,
+
+    /// This service's own NATS user (least privilege: it may publish only its own subjects).
+    #[command(flatten)]
+    pub nats_credentials: NatsCredentials,
 
     /// Logs and traces.
     #[command(flatten)]

@@ -11,6 +11,7 @@
 //! - [`health`]: `grpc.health.v1` status driven by database and NATS reachability.
 //! - [`db`]: the PostgreSQL pool and migrations (the platform's tables plus the service's own).
 //! - [`bus`]: the NATS connection, the JetStream stream, subjects and event headers.
+//! - [`nats_auth`]: the service's own NATS user and password; URLs printed without credentials.
 //! - [`outbox`]: writing events in the caller's transaction, and the relay that publishes them.
 //! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
 //! - [`dead_letters`]: `ess.platform.v1.DeadLetters`, listing and replaying a service's dead letters.
@@ -31,6 +32,7 @@ pub mod grpc;
 pub mod health;
 pub mod host;
 pub mod limits;
+pub mod nats_auth;
 pub mod outbox;
 pub mod secret;
 pub mod task;

@@ -151,6 +151,7 @@ pub fn common_args(database: &TestDatabase, stream: &TestStream) -> CommonArgs {
         database_url: Secret::new(database.url.clone()),
         database_max_connections: 8,
         nats: stream.nats.clone(),
+        nats_credentials: crate::nats_auth::NatsCredentials::default(),
         telemetry: TelemetryArgs {
             otlp_endpoint: None,
             service_name: None,
