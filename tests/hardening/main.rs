@@ -4,4 +4,6 @@
 
 mod limits;
 mod nats;
+mod postgres;
 mod secured_nats;
+mod support;

@@ -13,30 +13,16 @@ use ess_proto::{
 };
 use platform::{
     bus::headers,
-    config::{CommonArgs, LogFormat, TelemetryArgs},
-    limits::LimitsArgs,
-    secret::Secret,
+    config::CommonArgs,
     testing::{TestDatabase, init_test_logging, poll_until},
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::secured_nats::SecuredNats;
+use crate::{secured_nats::SecuredNats, support::common};
 
 /// Settings of a service on `db`, logged in to `nats` as `user`.
-pub fn settings(nats: &SecuredNats, user: &str, db: &TestDatabase) -> CommonArgs {
-    CommonArgs {
-        database_url: Secret::new(db.url.clone()),
-        database_max_connections: 4,
-        nats: nats.nats_args(),
-        nats_credentials: nats.credentials(user),
-        telemetry: TelemetryArgs {
-            otlp_endpoint: None,
-            service_name: None,
-            log_filter: "warn".into(),
-            log_format: LogFormat::Text,
-        },
-        limits: LimitsArgs::default(),
-    }
+fn settings(nats: &SecuredNats, user: &str, db: &TestDatabase) -> CommonArgs {
+    common(db.url.clone(), nats.nats_args(), nats.credentials(user))
 }
 
 /// Waits for the server to report a permission violation naming `subject`.
