@@ -2,6 +2,7 @@
 //! PostgreSQL, and no personal data or secret in logs, traces or error messages.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod leaks;
 mod limits;
 mod nats;
 mod postgres;
