@@ -198,3 +198,32 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         info.config.subjects
     );
 }
+
+#[tokio::test]
+async fn a_service_with_a_wrong_nats_password_stops_at_start_naming_the_setting_but_not_the_password() {
+    let nats = SecuredNats::start().await;
+    let db = TestDatabase::create("registry").await;
+    let wrong = "pWrongPasswordMustNotBePrinted";
+    let out = tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::process::Command::new(ess_e2e::binaries::binary("registry"))
+            .env_clear()
+            .env("DATABASE_URL", &db.url)
+            .env("NATS_URL", nats.url())
+            .env("NATS_USER", "registry")
+            .env("NATS_PASSWORD", wrong)
+            .env("GRPC_ADDR", "127.0.0.1:0")
+            .output(),
+    )
+    .await
+    .expect("the service gives up instead of retrying forever")
+    .unwrap();
+    assert!(!out.status.success());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("NATS_USER"), "{text}");
+    assert!(!text.contains(wrong), "the password is printed: {text}");
+}
