@@ -204,6 +204,35 @@ async fn a_request_past_the_server_deadline_gets_deadline_exceeded_and_frees_its
 }
 
 #[tokio::test]
+async fn the_callers_shorter_grpc_timeout_is_honoured_and_frees_the_slot() {
+    let limits = LimitsArgs {
+        max_concurrent_requests: 1,
+        request_timeout: Duration::from_secs(60),
+        ..LimitsArgs::default()
+    };
+    let registry = Registry::start(limits, 1 << 30).await;
+    let channel = registry.connect().await;
+    let mut request = tonic::Request::new(futures::stream::pending::<ImportSireneRequest>());
+    request.set_timeout(Duration::from_millis(300));
+    let status = tokio::time::timeout(
+        Duration::from_secs(10),
+        SireneImportClient::new(channel.clone()).import_sirene(request),
+    )
+    .await
+    .expect("the call ends with the caller's deadline, not the server's 60 s")
+    .unwrap_err();
+    assert!(
+        matches!(status.code(), Code::Cancelled | Code::DeadlineExceeded),
+        "{status:?}"
+    );
+    // The one slot of the connection is free again.
+    PartnerRegistryClient::new(channel)
+        .list_partners(ListPartnersRequest::default())
+        .await
+        .expect("the connection serves again");
+}
+
+#[tokio::test]
 async fn a_sirene_upload_over_the_import_limit_is_refused_and_leaves_nothing_behind() {
     // The units file fits; the establishments file takes the upload past the limit.
     let limit = (UNITS.len() + ESTABLISHMENTS.len() / 2) as u64;
