@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_nats::{HeaderMap, jetstream};
 use ess_proto::{
-    observatory::v1::{CountPartnersByDepartementRequest, observatory_client::ObservatoryClient},
+    observatory::v1::{
+        CountPartnersByDepartementRequest, RebuildProjectionsRequest, observatory_client::ObservatoryClient,
+    },
     platform::v1::{ListDeadLettersRequest, dead_letters_client::DeadLettersClient},
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
@@ -157,6 +159,35 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
             let info = consumer.info().await.ok()?;
             let _ = &mut stream;
             (info.num_ack_pending == 0 && info.num_pending == 0 && info.delivered.stream_sequence >= 2).then_some(())
+        }
+    })
+    .await;
+
+    // RebuildProjections (which deletes the observatory's durable consumers) works under its
+    // credentials: the projection comes back from the stream.
+    let consumers = stats
+        .rebuild_projections(RebuildProjectionsRequest {})
+        .await
+        .expect("the observatory rebuilds its projections")
+        .into_inner()
+        .consumers;
+    assert!(consumers.contains(&"observatory-registry".to_owned()), "{consumers:?}");
+    poll_until(Duration::from_secs(30), "the rebuilt projection", || {
+        let (mut stats, admin_js) = (stats.clone(), admin_js.clone());
+        async move {
+            // The deleted consumer is recreated from the start of the stream.
+            let mut stream = admin_js.get_stream("ESS").await.ok()?;
+            let mut consumer = stream
+                .get_consumer::<jetstream::consumer::pull::Config>("observatory-registry")
+                .await
+                .ok()?;
+            let info = consumer.info().await.ok()?;
+            let counts = stats
+                .count_partners_by_departement(CountPartnersByDepartementRequest {})
+                .await
+                .ok()?
+                .into_inner();
+            (counts.total == 1 && info.num_pending == 0).then_some(())
         }
     })
     .await;
