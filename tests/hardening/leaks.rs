@@ -202,7 +202,7 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
 
     let mut partners = PartnerRegistryClient::new(registry.channel().await);
     let mut calendar = ActivitiesClient::new(activities.channel().await);
-    let mut stats = ObservatoryClient::new(observatory.channel().await);
+    let stats = ObservatoryClient::new(observatory.channel().await);
     let mut refusals: Vec<Status> = Vec::new();
 
     // A partner and its contact persons.
@@ -355,7 +355,6 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
         }
     })
     .await;
-    let _ = &mut stats;
 
     // Everything exported: wait for the observatory's consumer spans and the activities' spans.
     poll_until(Duration::from_secs(20), "the spans of the three services", || async {

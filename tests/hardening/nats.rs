@@ -113,7 +113,6 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         },
     )
     .await;
-    let _ = &mut stats;
 
     // An undecodable event on the registry's subject (the registry's credentials may publish
     // there) is dead-lettered by the observatory, which can then list it.
@@ -127,7 +126,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         .expect("the registry may publish on its own subjects")
         .await
         .expect("and JetStream stores it");
-    let mut dead_letters = DeadLettersClient::connect(observatory_url).await.unwrap();
+    let dead_letters = DeadLettersClient::connect(observatory_url).await.unwrap();
     poll_until(Duration::from_secs(20), "the poison event to be dead-lettered", || {
         let mut dead_letters = dead_letters.clone();
         async move {
@@ -143,7 +142,6 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         }
     })
     .await;
-    let _ = &mut dead_letters;
 
     // Its acks went through: nothing stays pending on its consumer.
     let (admin, _) = nats.client("admin").await;
@@ -151,13 +149,12 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
     poll_until(Duration::from_secs(20), "the observatory's acks", || {
         let admin_js = admin_js.clone();
         async move {
-            let mut stream = admin_js.get_stream("ESS").await.ok()?;
+            let stream = admin_js.get_stream("ESS").await.ok()?;
             let mut consumer = stream
                 .get_consumer::<jetstream::consumer::pull::Config>("observatory-registry")
                 .await
                 .ok()?;
             let info = consumer.info().await.ok()?;
-            let _ = &mut stream;
             (info.num_ack_pending == 0 && info.num_pending == 0 && info.delivered.stream_sequence >= 2).then_some(())
         }
     })
@@ -176,7 +173,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         let (mut stats, admin_js) = (stats.clone(), admin_js.clone());
         async move {
             // The deleted consumer is recreated from the start of the stream.
-            let mut stream = admin_js.get_stream("ESS").await.ok()?;
+            let stream = admin_js.get_stream("ESS").await.ok()?;
             let mut consumer = stream
                 .get_consumer::<jetstream::consumer::pull::Config>("observatory-registry")
                 .await
