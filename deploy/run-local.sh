@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs the whole ESS platform on this machine without Docker: the local PostgreSQL and NATS
-# (started if needed), one database per service, and the registry, activities and observatory
-# binaries in the background (logs and pids in .run/).
+# Runs the whole ESS platform on this machine without Docker: the local PostgreSQL (started if
+# needed) with one role and one database per service (deploy/postgres/init.sh), a NATS server of
+# its own with one user per service (deploy/nats-users.conf, on 127.0.0.1:4223, data in .run/nats),
+# and the registry, activities and observatory binaries in the background (logs and pids in
+# .run/). Passwords are generated once into .run/secrets/ (mode 600, never committed).
 #
 #   deploy/run-local.sh [start] [--debug]   build (release, or debug with --debug) and (re)start
 #   deploy/run-local.sh stop                stop the services started here
@@ -16,6 +18,10 @@ ROOT=$(pwd)
 source deploy/lib/services.sh
 
 RUN_DIR=$ROOT/.run
+SECRETS_DIR=$RUN_DIR/secrets
+NATS_DIR=$RUN_DIR/nats
+# Our own NATS server (least privilege needs its users), not the machine's one on 4222.
+LOCAL_NATS_PORT=${ESS_LOCAL_NATS_PORT:-4223}
 SERVICES=(registry activities observatory)
 declare -A PORT=([registry]=50051 [activities]=50052 [observatory]=50053)
 READY_WAIT_SECS=60
@@ -73,7 +79,7 @@ stop_services() {
 status() {
     local svc pid all_up=0
     if ess_postgres_answers; then echo "postgres     up    $ESS_PG_HOST:$ESS_PG_PORT"; else echo "postgres     DOWN  $ESS_PG_HOST:$ESS_PG_PORT"; all_up=1; fi
-    if ess_nats_answers; then echo "nats         up    $ESS_NATS_HOST:$ESS_NATS_PORT"; else echo "nats         DOWN  $ESS_NATS_HOST:$ESS_NATS_PORT"; all_up=1; fi
+    if nats_pid >/dev/null && ess_port_open 127.0.0.1 "$LOCAL_NATS_PORT"; then echo "nats         up    127.0.0.1:$LOCAL_NATS_PORT  log .run/nats.log"; else echo "nats         DOWN  127.0.0.1:$LOCAL_NATS_PORT"; all_up=1; fi
     for svc in "${SERVICES[@]}"; do
         if pid=$(live_pid "$svc"); then
             if ess_port_open 127.0.0.1 "${PORT[$svc]}"; then
@@ -90,27 +96,99 @@ status() {
     return "$all_up"
 }
 
+# secret NAME: the password stored in .run/secrets/NAME, generated on first use (letters and
+# digits, a letter first: it goes into URLs, and nats-server parses it from the environment).
+secret() {
+    local file=$SECRETS_DIR/$1
+    if [[ ! -s $file ]]; then
+        (umask 077 && mkdir -p "$SECRETS_DIR" &&
+            printf 'p%s' "$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" >"$file")
+    fi
+    cat "$file"
+}
+
+# One role per service, owner of its database and unable to connect to the others.
 create_databases() {
-    local svc db
-    for svc in "${SERVICES[@]}"; do
-        db=ess_$svc
-        if [[ -z $(ess_psql -d postgres -At -c "SELECT 1 FROM pg_database WHERE datname = '$db'") ]]; then
-            ess_log "creating database $db"
-            ess_psql -d postgres -c "CREATE DATABASE $db"
-        fi
-    done
+    ess_log "creating or checking the services' roles and databases"
+    env PGHOST="$ESS_PG_HOST" PGPORT="$ESS_PG_PORT" POSTGRES_USER="$ESS_PG_USER" POSTGRES_DB=postgres \
+        ESS_REGISTRY_DB_PASSWORD="$(secret registry-db)" \
+        ESS_ACTIVITIES_DB_PASSWORD="$(secret activities-db)" \
+        ESS_OBSERVATORY_DB_PASSWORD="$(secret observatory-db)" \
+        bash deploy/postgres/init.sh
+}
+
+# Prints the pid of our nats-server when it runs.
+nats_pid() {
+    local pid exe
+    [[ -f $RUN_DIR/nats.pid ]] || return 1
+    pid=$(<"$RUN_DIR/nats.pid")
+    [[ $pid =~ ^[0-9]+$ ]] || return 1
+    exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+    [[ $exe == */nats-server ]] || return 1
+    printf '%s' "$pid"
+}
+
+# Starts our NATS server with the deployment's users (passwords from .run/secrets, given in its
+# environment, never on a command line) unless it runs already.
+start_nats() {
+    command -v nats-server >/dev/null || ess_die "nats-server not found on the PATH"
+    if nats_pid >/dev/null; then
+        ess_log "nats answers on 127.0.0.1:$LOCAL_NATS_PORT"
+        return 0
+    fi
+    if ess_port_open 127.0.0.1 "$LOCAL_NATS_PORT"; then
+        ess_die "port $LOCAL_NATS_PORT is taken by another process; set ESS_LOCAL_NATS_PORT"
+    fi
+    mkdir -p "$NATS_DIR"
+    cp deploy/nats-users.conf "$NATS_DIR/nats-users.conf"
+    {
+        echo "# Written by deploy/run-local.sh: the deployment's users and permissions on a local port."
+        echo "listen: 127.0.0.1:$LOCAL_NATS_PORT"
+        echo "jetstream {"
+        echo "    store_dir: \"$NATS_DIR/jetstream\""
+        echo "}"
+        echo "include nats-users.conf"
+    } >"$NATS_DIR/nats.conf"
+    local env_file=$SECRETS_DIR/nats.env
+    (umask 077 && mkdir -p "$SECRETS_DIR" && printf 'export %q\n' \
+        "NATS_REGISTRY_PASSWORD=$(secret nats-registry)" \
+        "NATS_ACTIVITIES_PASSWORD=$(secret nats-activities)" \
+        "NATS_OBSERVATORY_PASSWORD=$(secret nats-observatory)" \
+        "NATS_ADMIN_PASSWORD=$(secret nats-admin)" >"$env_file")
+    ess_log "starting nats-server on 127.0.0.1:$LOCAL_NATS_PORT"
+    # bash execs setsid, which execs nats-server: $! is the server.
+    (exec env -i PATH="$PATH" ESS_ENV_FILE="$env_file" \
+        bash -c '. "$ESS_ENV_FILE" && unset ESS_ENV_FILE && exec setsid "$@"' _ nats-server -c "$NATS_DIR/nats.conf" \
+        </dev/null >"$RUN_DIR/nats.log" 2>&1) &
+    echo $! >"$RUN_DIR/nats.pid"
+    ess_wait_until 10 ess_port_open 127.0.0.1 "$LOCAL_NATS_PORT" ||
+        ess_die "nats-server does not answer on 127.0.0.1:$LOCAL_NATS_PORT (log: .run/nats.log)"
+}
+
+stop_nats() {
+    local pid
+    if pid=$(nats_pid); then
+        ess_log "stopping nats-server (pid $pid)"
+        kill -TERM "$pid" 2>/dev/null || true
+        ess_wait_until 10 bash -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$RUN_DIR/nats.pid"
 }
 
 # Starts one service in its own session (so a Ctrl-C or a closed terminal does not reach it),
 # with an environment made only of what it needs.
 start_service() {
-    local svc=$1 bin=$2 log
+    local svc=$1 bin=$2 log env_file
     log=$(log_file "$svc")
+    # The settings, secrets included, go through a file only we can read, not a command line.
+    env_file=$SECRETS_DIR/$svc.env
     local env_vars=(
         "PATH=$PATH"
         "HOME=${HOME:-/root}"
-        "DATABASE_URL=postgres://$ESS_PG_USER@$ESS_PG_HOST:$ESS_PG_PORT/ess_$svc"
-        "NATS_URL=nats://$ESS_NATS_HOST:$ESS_NATS_PORT"
+        "DATABASE_URL=postgres://ess_$svc:$(secret "$svc-db")@$ESS_PG_HOST:$ESS_PG_PORT/ess_$svc"
+        "NATS_URL=nats://127.0.0.1:$LOCAL_NATS_PORT"
+        "NATS_USER=$svc"
+        "NATS_PASSWORD=$(secret "nats-$svc")"
         "GRPC_ADDR=127.0.0.1:${PORT[$svc]}"
     )
     [[ $svc != activities ]] || env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
@@ -118,8 +196,11 @@ start_service() {
     [[ $svc != observatory ]] || env_vars+=("HTTP_ADDR=127.0.0.1:${ESS_HTTP_PORT:-8080}")
     [[ -z ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]] || env_vars+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
     [[ -z ${RUST_LOG:-} ]] || env_vars+=("RUST_LOG=$RUST_LOG")
-    # setsid execs in place here (a background subshell is no group leader), so $! is the binary.
-    (exec env -i "${env_vars[@]}" setsid "$bin" </dev/null >"$log" 2>&1) &
+    (umask 077 && printf 'export %q\n' "${env_vars[@]}" >"$env_file")
+    # setsid execs in place here (a background subshell is no group leader) and bash execs it,
+    # so $! is the binary.
+    (exec env -i ESS_ENV_FILE="$env_file" bash -c '. "$ESS_ENV_FILE" && unset ESS_ENV_FILE && exec setsid "$0"' "$bin" \
+        </dev/null >"$log" 2>&1) &
     echo $! >"$(pid_file "$svc")"
 }
 
@@ -173,8 +254,11 @@ start() {
         shift
     done
 
-    ess_ensure_services
+    command -v psql >/dev/null || ess_die "psql not found: install the postgresql-client package"
+    ess_ensure_postgres
     create_databases
+    mkdir -p "$RUN_DIR"
+    start_nats
 
     ess_log "building ($profile)"
     cargo build "${cargo_profile[@]}" -p registry -p activities -p observatory -p essctl
@@ -222,7 +306,7 @@ case $action in
     -h | --help | help) usage 0 ;;
     start) shift $(($# > 0 ? 1 : 0)); start "$@" ;;
     --*) start "$@" ;;
-    stop) stop_services ;;
+    stop) stop_services; stop_nats ;;
     status) status ;;
     *) printf 'unknown command: %s\n' "$action" >&2; usage ;;
 esac

@@ -112,9 +112,16 @@ fn no_credential_is_written_in_the_compose_file() {
         .unwrap();
     for line in text.lines().filter(|l| l.contains("postgres://")) {
         assert!(
-            line.contains("${ESS_POSTGRES_PASSWORD"),
+            line.contains("${ESS_") && line.contains("_PASSWORD:?"),
             "a database URL with a literal password: {line}"
         );
+    }
+    for line in text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("NATS_PASSWORD:") || l.contains("_PASSWORD: "))
+    {
+        let value = line.split_once(':').map(|(_, v)| v.trim()).unwrap_or_default();
+        assert!(value.starts_with("${ESS_"), "a literal password: {line}");
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ReceivedSpan {
     /// OTLP span kind: 1 internal, 2 server, 3 client, 4 producer, 5 consumer.
     pub kind: i32,
     pub attributes: HashMap<String, String>,
+    /// The whole span as received (events, status, links included), for tests that scan it.
+    pub raw: String,
 }
 
 #[derive(Clone, Default)]
@@ -54,7 +56,9 @@ impl TraceService for Collector {
                 .unwrap_or_default();
             for ss in rs.scope_spans {
                 for s in ss.spans {
+                    let raw = format!("{s:?}");
                     received.push(ReceivedSpan {
+                        raw,
                         service: service.clone(),
                         name: s.name,
                         trace_id: s.trace_id,

@@ -55,7 +55,9 @@ impl App {
             self.host.pool().clone(),
             self.registry,
             self.registration_slots,
-        ));
+        ))
+        .max_decoding_message_size(self.host.limits().max_message_bytes)
+        .max_encoding_message_size(self.host.limits().max_message_bytes);
         let api = Api {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::ACTIVITIES_DESCRIPTOR_SET],

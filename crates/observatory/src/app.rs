@@ -81,11 +81,15 @@ impl App {
             self.host.pool().clone(),
             self.imports.clone(),
             self.host.backbone().bus.clone(),
-        ));
+        ))
+        .max_decoding_message_size(self.host.limits().max_message_bytes)
+        .max_encoding_message_size(self.host.limits().max_message_bytes);
         let resources = ResourcesServer::new(ResourcesService::new(
             self.host.pool().clone(),
             self.web.max_resource_bytes,
-        ));
+        ))
+        .max_decoding_message_size(self.host.limits().max_message_bytes)
+        .max_encoding_message_size(self.host.limits().max_message_bytes);
         let http = self.http;
         let web_state = WebState {
             pool: self.host.pool().clone(),

@@ -28,7 +28,7 @@ impl Backbone {
     pub async fn connect(args: &CommonArgs, service: &str, migrations: &Migrator) -> anyhow::Result<Self> {
         let pool = db::connect(&args.database_url, args.database_max_connections).await?;
         db::migrate(&pool, migrations).await?;
-        let bus = EventBus::connect(&args.nats, service).await?;
+        let bus = EventBus::connect_as(&args.nats, &args.nats_credentials, service).await?;
         bus.ensure_stream(&args.nats).await?;
         Ok(Self { pool, bus })
     }

@@ -4,7 +4,10 @@
 use anyhow::Context as _;
 use async_nats::jetstream::{self, stream};
 
-use crate::config::NatsArgs;
+use crate::{
+    config::NatsArgs,
+    nats_auth::{NatsCredentials, redact_url},
+};
 
 /// Header names on every event message.
 pub mod headers {
@@ -52,17 +55,33 @@ impl EventBus {
     /// client fails over between them. Reconnection after a later outage is automatic; no server
     /// answering at start fails here, naming `NATS_URL`.
     pub async fn connect(args: &NatsArgs, client_name: &str) -> anyhow::Result<Self> {
+        Self::connect_as(args, &NatsCredentials::default(), client_name).await
+    }
+
+    /// [`EventBus::connect`] as the user `credentials` names (none: anonymous). Messages name the
+    /// URL without any credentials it embeds.
+    pub async fn connect_as(args: &NatsArgs, credentials: &NatsCredentials, client_name: &str) -> anyhow::Result<Self> {
         let servers = args
             .url
             .split(',')
             .map(|s| s.trim().parse::<async_nats::ServerAddr>())
             .collect::<Result<Vec<_>, _>>()
-            .with_context(|| format!("NATS_URL is not a comma-separated list of NATS URLs: {}", args.url))?;
-        let client = async_nats::ConnectOptions::new()
-            .name(client_name)
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "NATS_URL is not a comma-separated list of NATS URLs: {}",
+                    redact_url(&args.url)
+                )
+            })?;
+        let client = credentials
+            .apply(async_nats::ConnectOptions::new().name(client_name))
             .connect(servers)
             .await
-            .with_context(|| format!("cannot connect to NATS at {} (NATS_URL)", args.url))?;
+            .with_context(|| {
+                format!(
+                    "cannot connect to NATS at {} (NATS_URL, NATS_USER)",
+                    redact_url(&args.url)
+                )
+            })?;
         Ok(Self {
             jetstream: jetstream::new(client.clone()),
             client,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use crate::secret::Secret;
+use crate::{limits::LimitsArgs, nats_auth::NatsCredentials, secret::Secret};
 
 /// What every service needs: its database, the event bus and telemetry.
 #[derive(Debug, Clone, Args)]
@@ -23,9 +23,17 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub nats: NatsArgs,
 
+    /// This service's own NATS user (least privilege: it may publish only its own subjects).
+    #[command(flatten)]
+    pub nats_credentials: NatsCredentials,
+
     /// Logs and traces.
     #[command(flatten)]
     pub telemetry: TelemetryArgs,
+
+    /// Limits of the gRPC server (message sizes, deadlines, concurrency).
+    #[command(flatten)]
+    pub limits: LimitsArgs,
 }
 
 /// The NATS connection and the JetStream stream that carries every event.

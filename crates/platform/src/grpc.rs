@@ -18,13 +18,16 @@ use tonic::{
     Code, Status,
     metadata::{MetadataKey, MetadataMap, MetadataValue},
     service::{Interceptor, Routes},
-    transport::{Channel, Endpoint, Server},
+    transport::{Channel, Endpoint},
 };
 use tonic_types::{ErrorDetails, StatusExt as _};
 use tower::{Layer, Service};
 use tracing::{Instrument as _, Span, field::Empty};
 
-use crate::telemetry::{self, HttpHeaderExtractor};
+use crate::{
+    limits::LimitsArgs,
+    telemetry::{self, HttpHeaderExtractor},
+};
 
 /// One violated rule of a request: the proto field path (`partner.siret`) and why, in words that
 /// never echo the submitted value.
@@ -133,8 +136,22 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 /// Serves `routes` on `listener` until `shutdown` is cancelled, then stops accepting and lets
 /// in-flight RPCs finish. Every RPC but health and reflection runs in a server span.
 pub async fn serve(listener: TcpListener, routes: Routes, shutdown: CancellationToken) -> anyhow::Result<()> {
-    Server::builder()
+    serve_with_limits(listener, routes, LimitsArgs::default(), shutdown).await
+}
+
+/// [`serve`] under `limits` (see [`crate::limits`]): deadlines, per-connection load shedding,
+/// HTTP/2 keepalive and header limits. Message sizes are set per service, where the service is
+/// built ([`crate::host::Host::limits`]).
+pub async fn serve_with_limits(
+    listener: TcpListener,
+    routes: Routes,
+    limits: LimitsArgs,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    limits
+        .server()
         .layer(GrpcTraceLayer)
+        .layer(limits.request_layer())
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await

@@ -16,6 +16,7 @@ use crate::{
     config::{CommonArgs, TelemetryArgs},
     dead_letters::DeadLetterService,
     grpc,
+    limits::LimitsArgs,
     task::{self, Supervisor},
 };
 
@@ -38,6 +39,7 @@ pub struct Host {
     name: &'static str,
     backbone: Backbone,
     listener: TcpListener,
+    limits: LimitsArgs,
 }
 
 impl Host {
@@ -54,6 +56,7 @@ impl Host {
             name,
             backbone,
             listener,
+            limits: common.limits.clone(),
         })
     }
 
@@ -65,6 +68,12 @@ impl Host {
     /// The database and the bus.
     pub fn backbone(&self) -> &Backbone {
         &self.backbone
+    }
+
+    /// The server's limits: a service applies `max_message_bytes` to each of its servers
+    /// (`max_decoding_message_size`, `max_encoding_message_size`).
+    pub fn limits(&self) -> &LimitsArgs {
+        &self.limits
     }
 
     /// The database pool.
@@ -87,12 +96,17 @@ impl Host {
         self.backbone.spawn(&supervisor, reporter, api.health_services);
         spawn_tasks(&supervisor, &self.backbone);
 
-        let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), api.consumers));
+        let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), api.consumers))
+            .max_decoding_message_size(self.limits.max_message_bytes)
+            .max_encoding_message_size(self.limits.max_message_bytes);
         let mut descriptor_sets = api.descriptor_sets;
         descriptor_sets.push(ess_proto::PLATFORM_DESCRIPTOR_SET);
         let routes = add_routes(Routes::new(health).add_service(dead_letters));
         let routes = grpc::reflection_routes(routes, &descriptor_sets)?;
-        supervisor.spawn_critical("grpc", grpc::serve(self.listener, routes, supervisor.token()));
+        supervisor.spawn_critical(
+            "grpc",
+            grpc::serve_with_limits(self.listener, routes, self.limits.clone(), supervisor.token()),
+        );
 
         tracing::info!(service = self.name, "platform.service.started");
         let outcome = supervisor.wait(SHUTDOWN_DEADLINE).await;

@@ -6,10 +6,12 @@
 //! - [`secret`]: a string wrapper that never prints its value.
 //! - [`telemetry`]: logs, OpenTelemetry export, and W3C trace-context propagation helpers.
 //! - [`grpc`]: server bootstrap (trace layer, reflection), client trace injection, error mapping.
+//! - [`limits`]: gRPC server limits: message sizes, deadlines, per-connection load shedding.
 //! - [`host`]: the shape of every service: bind, serve, run tasks, shut down; and `main`.
 //! - [`health`]: `grpc.health.v1` status driven by database and NATS reachability.
 //! - [`db`]: the PostgreSQL pool and migrations (the platform's tables plus the service's own).
 //! - [`bus`]: the NATS connection, the JetStream stream, subjects and event headers.
+//! - [`nats_auth`]: the service's own NATS user and password; URLs printed without credentials.
 //! - [`outbox`]: writing events in the caller's transaction, and the relay that publishes them.
 //! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
 //! - [`dead_letters`]: `ess.platform.v1.DeadLetters`, listing and replaying a service's dead letters.
@@ -29,6 +31,8 @@ pub mod error;
 pub mod grpc;
 pub mod health;
 pub mod host;
+pub mod limits;
+pub mod nats_auth;
 pub mod outbox;
 pub mod secret;
 pub mod task;

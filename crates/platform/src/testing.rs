@@ -23,6 +23,7 @@ use uuid::Uuid;
 
 use crate::{
     config::{CommonArgs, LogFormat, NatsArgs, TelemetryArgs},
+    limits::LimitsArgs,
     secret::Secret,
 };
 
@@ -150,12 +151,14 @@ pub fn common_args(database: &TestDatabase, stream: &TestStream) -> CommonArgs {
         database_url: Secret::new(database.url.clone()),
         database_max_connections: 8,
         nats: stream.nats.clone(),
+        nats_credentials: crate::nats_auth::NatsCredentials::default(),
         telemetry: TelemetryArgs {
             otlp_endpoint: None,
             service_name: None,
             log_filter: "warn".into(),
             log_format: LogFormat::Text,
         },
+        limits: LimitsArgs::default(),
     }
 }
 

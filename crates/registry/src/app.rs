@@ -14,7 +14,7 @@ use platform::host::{Api, Host};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::Config,
+    config::{Config, ImportArgs},
     grpc::{
         membership::MembershipService,
         partners::PartnerRegistryService,
@@ -28,13 +28,22 @@ pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// A registry connected to its database and NATS, with its port bound, not yet serving.
 pub struct App {
     host: Host,
+    imports: ImportArgs,
 }
 
 impl App {
-    /// Connects, migrates, ensures the stream and binds the gRPC port.
+    /// Connects, migrates, ensures the stream and binds the gRPC port; default import limits.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
+        Self::build_with(config, &ImportArgs::default()).await
+    }
+
+    /// [`App::build`] with explicit import limits.
+    pub async fn build_with(config: &Config, imports: &ImportArgs) -> anyhow::Result<Self> {
         let host = Host::bind("registry", &config.common, config.grpc_addr, &MIGRATIONS).await?;
-        Ok(Self { host })
+        Ok(Self {
+            host,
+            imports: imports.clone(),
+        })
     }
 
     /// The bound gRPC address (useful with port 0).
@@ -49,11 +58,24 @@ impl App {
 
     /// Serves gRPC and publishes the outbox until `shutdown` is cancelled or a task fails.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
-        let partners = PartnerRegistryServer::new(PartnerRegistryService::new(self.host.pool().clone()));
-        let membership = MembershipServer::new(MembershipService::new(self.host.pool().clone()));
-        let ptces = PtcesServer::new(PtceService::new(self.host.pool().clone()));
-        let initiatives = InitiativesServer::new(InitiativeService::new(self.host.pool().clone()));
-        let sirene = SireneImportServer::new(SireneImportService::new(self.host.pool().clone()));
+        let pool = self.host.pool().clone();
+        // Every server refuses messages over the configured size (RESOURCE_EXHAUSTED, nothing read).
+        let max = self.host.limits().max_message_bytes;
+        let partners = PartnerRegistryServer::new(PartnerRegistryService::new(pool.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
+        let membership = MembershipServer::new(MembershipService::new(pool.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
+        let ptces = PtcesServer::new(PtceService::new(pool.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
+        let initiatives = InitiativesServer::new(InitiativeService::new(pool.clone()))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
+        let sirene = SireneImportServer::new(SireneImportService::new(pool, self.imports.max_import_bytes))
+            .max_decoding_message_size(max)
+            .max_encoding_message_size(max);
         let api = Api {
             health_services: vec![
                 SERVICE_NAME,

@@ -4,10 +4,13 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let config = registry::Config::parse();
-    let telemetry = config.common.telemetry.clone();
+    let settings = registry::config::Settings::parse();
+    let telemetry = settings.config.common.telemetry.clone();
     platform::host::main("registry", &telemetry, |shutdown| async move {
-        registry::App::build(&config).await?.run(shutdown).await
+        registry::App::build_with(&settings.config, &settings.imports)
+            .await?
+            .run(shutdown)
+            .await
     })
     .await
 }

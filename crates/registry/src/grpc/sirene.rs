@@ -3,7 +3,14 @@
 //! bounded whatever the file size; kept rows are COPY'd to staging tables in batches; one
 //! set-based merge makes the partners; progress, bad rows and a summary go back as they happen.
 
-use std::{io::Read, pin::Pin};
+use std::{
+    io::Read,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+};
 
 use anyhow::Context as _;
 use bytes::Bytes;
@@ -37,12 +44,22 @@ const EVENT_BATCH: usize = 500;
 
 pub struct SireneImportService {
     pool: PgPool,
+    max_bytes: u64,
 }
 
 impl SireneImportService {
-    pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+    /// An import service that refuses uploads of more than `max_bytes` (both files together).
+    pub fn new(pool: PgPool, max_bytes: u64) -> Self {
+        Self { pool, max_bytes }
     }
+}
+
+/// The refusal of an upload past the limit. Nothing is written: the import's one transaction is
+/// rolled back.
+fn too_large(max_bytes: u64) -> Status {
+    Status::resource_exhausted(format!(
+        "the SIRENE files exceed the import limit of {max_bytes} bytes (REGISTRY_MAX_IMPORT_BYTES); nothing was imported"
+    ))
 }
 
 type Progress = Result<ImportSireneProgress, Status>;
@@ -69,6 +86,7 @@ impl SireneImport for SireneImportService {
         };
         let (tx, rx) = mpsc::channel::<Progress>(64);
         let pool = self.pool.clone();
+        let max_bytes = self.max_bytes;
         let span = tracing::info_span!(
             "registry.sirene.import",
             units = tracing::field::Empty,
@@ -77,7 +95,7 @@ impl SireneImport for SireneImportService {
         // Request-scoped: it ends with the import (or when the caller goes away and sends fail).
         tokio::spawn(
             async move {
-                if let Err(status) = run(pool, inbound, departements, tx.clone()).await {
+                if let Err(status) = run(pool, inbound, departements, max_bytes, tx.clone()).await {
                     let _ = tx.send(Err(status)).await;
                 }
             }
@@ -222,12 +240,17 @@ fn parse_file<T: Send + 'static>(
 }
 
 /// Routes the caller's chunks to the file they belong to; all units first, then establishments.
+/// Past `max_bytes` in all, it sets `over_limit` and stops: the parsers then see the files end, and
+/// the import reports the limit instead of what they make of the cut files.
 async fn feed(
     mut inbound: Streaming<ImportSireneRequest>,
     units: mpsc::Sender<Bytes>,
     establishments: mpsc::Sender<Bytes>,
+    max_bytes: u64,
+    over_limit: Arc<AtomicBool>,
 ) -> Result<(), Status> {
     let mut units = Some(units);
+    let mut total: u64 = 0;
     while let Some(msg) = inbound.message().await? {
         let Some(Part::Chunk(chunk)) = msg.part else {
             return Err(invalid_argument(vec![FieldViolation::new(
@@ -235,6 +258,11 @@ async fn feed(
                 "only the first message may be a start",
             )]));
         };
+        total = total.saturating_add(chunk.data.len() as u64);
+        if total > max_bytes {
+            over_limit.store(true, Ordering::SeqCst);
+            return Err(too_large(max_bytes));
+        }
         match SireneFile::try_from(chunk.file) {
             Ok(SireneFile::UnitesLegales) => {
                 let Some(tx) = &units else {
@@ -319,11 +347,21 @@ async fn run(
     pool: PgPool,
     inbound: Streaming<ImportSireneRequest>,
     departements: Vec<String>,
+    max_bytes: u64,
     progress: mpsc::Sender<Progress>,
 ) -> Result<(), Status> {
     let (units_tx, units_rx) = mpsc::channel::<Bytes>(4);
     let (etab_tx, etab_rx) = mpsc::channel::<Bytes>(4);
-    let feeder = tokio::spawn(feed(inbound, units_tx, etab_tx));
+    let over_limit = Arc::new(AtomicBool::new(false));
+    let feeder = tokio::spawn(feed(inbound, units_tx, etab_tx, max_bytes, over_limit.clone()));
+    // A file cut short by the limit may fail to parse: the limit is the reason to report.
+    let file_error = |file, e| {
+        if over_limit.load(Ordering::SeqCst) {
+            too_large(max_bytes)
+        } else {
+            file_error(file, e)
+        }
+    };
     let mut tx = pool.begin().await.context("begin sirene import").map_err(internal)?;
     store::sirene::create_staging(&mut tx).await.map_err(internal)?;
     let mut counts = Counts::default();
