@@ -97,8 +97,10 @@ CREATE TABLE plan_targets (
     action_id   UUID    NOT NULL REFERENCES plan_actions (id) ON DELETE CASCADE,
     position    INT     NOT NULL,
     indicator   TEXT    NOT NULL,
-    -- The indicator's parameter (an activity kind, a public, a stage), empty when it has none.
-    parameter   TEXT    NOT NULL DEFAULT '',
+    -- The indicator's filters, empty when unused: an activity kind, a public, an initiative stage.
+    activity_kind TEXT  NOT NULL DEFAULT '',
+    public        TEXT  NOT NULL DEFAULT '',
+    stage         TEXT  NOT NULL DEFAULT '',
     period_from DATE    NOT NULL,
     period_to   DATE    NOT NULL CHECK (period_to >= period_from),
     target      NUMERIC NOT NULL CHECK (target > 0),

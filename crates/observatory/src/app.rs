@@ -3,7 +3,11 @@
 
 use std::net::SocketAddr;
 
-use ess_proto::observatory::v1::observatory_server::{ObservatoryServer, SERVICE_NAME};
+use ess_proto::observatory::v1::{
+    action_plan_server::ActionPlanServer,
+    observatory_server::{ObservatoryServer, SERVICE_NAME},
+    reports_server::ReportsServer,
+};
 use platform::{
     consumer::{Consumer, ConsumerConfig},
     host::{Api, Host},
@@ -14,6 +18,8 @@ use crate::{
     config::{Config, ImportArgs},
     events,
     grpc::ObservatoryService,
+    plan::grpc::ActionPlanService,
+    report::grpc::ReportsService,
 };
 
 pub static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -56,6 +62,8 @@ impl App {
             self.imports.clone(),
             self.host.backbone().bus.clone(),
         ));
+        let action_plan = ActionPlanServer::new(ActionPlanService::new(self.host.pool().clone()));
+        let reports = ReportsServer::new(ReportsService::new(self.host.pool().clone()));
         let api = Api {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
@@ -78,7 +86,17 @@ impl App {
             supervisor.spawn_critical("activities-events", activities_events.run(supervisor.token()));
         };
         self.host
-            .run(shutdown, api, |routes| routes.add_service(observatory), consumers)
+            .run(
+                shutdown,
+                api,
+                |routes| {
+                    routes
+                        .add_service(observatory)
+                        .add_service(action_plan)
+                        .add_service(reports)
+                },
+                consumers,
+            )
             .await
     }
 }

@@ -7,14 +7,20 @@
 //! - [`store`]: datasets, facts, projections and the queries over them (sqlx).
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
+//! - [`plan`]: the agreement's action plan and its progress (`ActionPlan` service).
+//! - [`report`]: the partnership's reports, rendered and published (`Reports` service).
+//! - [`charts`]: inline SVG charts.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod app;
+pub mod charts;
 pub mod config;
 pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod import;
+pub mod plan;
+pub mod report;
 pub mod store;
 
 pub use app::App;

@@ -173,7 +173,11 @@ fn facts(
         publics: a.publics.clone(),
         campaign: text(&a.campaign),
         departement_code: text(&a.departement_code),
-        starts_on: a.sessions.iter().filter_map(|s| s.start.as_ref().and_then(date_of)).min(),
+        starts_on: a
+            .sessions
+            .iter()
+            .filter_map(|s| s.start.as_ref().and_then(date_of))
+            .min(),
         partner_ids: a
             .organiser_ids
             .iter()

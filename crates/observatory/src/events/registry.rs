@@ -59,7 +59,11 @@ impl Handler for RegistryProjection {
                 let id = uuid(&msg.partner_id, "MembershipChanged")?;
                 partners::set_membership(tx, id, msg.cress_member, version).await?;
             }
-            PTCE_CREATED | PTCE_MEMBER_JOINED | PTCE_MEMBER_LEFT | PTCE_STATUS_CHANGED | INITIATIVE_CREATED
+            PTCE_CREATED
+            | PTCE_MEMBER_JOINED
+            | PTCE_MEMBER_LEFT
+            | PTCE_STATUS_CHANGED
+            | INITIATIVE_CREATED
             | INITIATIVE_STAGE_CHANGED => project(tx, event).await?,
             // Facts this version does not know yet: acknowledged and ignored.
             other => {

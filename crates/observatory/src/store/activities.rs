@@ -62,9 +62,17 @@ pub async fn upsert(conn: &mut PgConnection, f: &ActivityFacts) -> Result<bool, 
     .map(keep)
     .join(", ");
     let describe = |c: &str| format!("{c} = CASE WHEN p.version < EXCLUDED.version THEN EXCLUDED.{c} ELSE p.{c} END");
-    let description = ["kind", "axes", "publics", "campaign", "departement_code", "starts_on", "partner_ids"]
-        .map(describe)
-        .join(", ");
+    let description = [
+        "kind",
+        "axes",
+        "publics",
+        "campaign",
+        "departement_code",
+        "starts_on",
+        "partner_ids",
+    ]
+    .map(describe)
+    .join(", ");
     // $3 NULL (an update): no status, status_version 0; $17 false: no outcome, outcome_version 0.
     let sql = format!(
         "INSERT INTO activity_projection AS p (activity_id, version, status_version, outcome_version, status, kind, axes, \

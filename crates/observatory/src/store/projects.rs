@@ -97,7 +97,23 @@ pub struct InitiativeFacts {
     pub created_on: Option<NaiveDate>,
 }
 
+/// Records a created initiative; its initial stage opens the stage history (dated `since`, else
+/// the day of the event).
 pub async fn upsert_initiative(conn: &mut PgConnection, f: &InitiativeFacts) -> Result<(), sqlx::Error> {
+    if let Some(on) = f.since.or(f.created_on)
+        && !f.stage.is_empty()
+    {
+        sqlx::query(
+            "INSERT INTO initiative_stage_history (initiative_id, version, from_stage, to_stage, changed_on) \
+             VALUES ($1, $2, NULL, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(f.initiative_id)
+        .bind(f.version)
+        .bind(&f.stage)
+        .bind(on)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(
         "INSERT INTO initiative_projection AS i (initiative_id, version, kind, territory, stage, since, created_on) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \
