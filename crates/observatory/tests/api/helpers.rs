@@ -22,6 +22,8 @@ use tonic::transport::Channel;
 use uuid::Uuid;
 
 pub struct TestApp {
+    /// The gRPC address, for the clients of the other services (ActionPlan, Reports).
+    pub addr: std::net::SocketAddr,
     pub pool: PgPool,
     pub client: ObservatoryClient<Channel>,
     pub stream: TestStream,
@@ -50,6 +52,7 @@ pub async fn spawn_app() -> TestApp {
         .expect("connect");
     let jetstream = stream.jetstream().await;
     TestApp {
+        addr,
         pool,
         client: ObservatoryClient::new(channel),
         stream,

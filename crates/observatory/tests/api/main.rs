@@ -8,4 +8,5 @@ mod helpers;
 mod indicators;
 mod partner_projection;
 mod projections;
+mod reports;
 mod sirene;
