@@ -560,7 +560,10 @@ async fn reports_are_self_contained_and_their_csv_parses_back_to_the_projected_n
         let page = std::str::from_utf8(&html[0].content).unwrap();
         assert_self_contained(page);
         if kind == ReportKind::Panorama {
-            assert!(page.contains("Aucune donnée importée"), "without datasets, the panorama says so");
+            assert!(
+                page.contains("Aucune donnée importée"),
+                "without datasets, the panorama says so"
+            );
         } else {
             assert!(page.contains("<table>") && page.contains("<svg role=\"img\""));
         }
@@ -814,4 +817,76 @@ async fn publishing_stores_the_report_and_emits_one_event() {
         }
     })
     .await;
+}
+
+/// Every projection the reports read, row for row (without the `updated_at` bookkeeping).
+async fn snapshot(app: &TestApp) -> Vec<String> {
+    let mut out = Vec::new();
+    for table in [
+        "activity_projection",
+        "activity_attendance_by_public",
+        "registration_projection",
+        "registration_organisations",
+        "ptce_projection",
+        "ptce_member_projection",
+        "initiative_projection",
+        "initiative_stage_history",
+        "practice_projection",
+    ] {
+        let rows: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT coalesce(string_agg(j::text, E'\\n' ORDER BY j::text), '') \
+             FROM (SELECT to_jsonb(t) - 'updated_at' AS j FROM {table} t) s"
+        )))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        out.push(format!("{table}:\n{rows}"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn rebuilding_gives_the_same_projections_and_the_same_progress() {
+    let app = spawn_app().await;
+    scenario(&app).await;
+    let (mut plan, _) = clients(&app).await;
+    plan.create_action(CreateActionRequest {
+        axis: 3,
+        title: "Tout".into(),
+        description: String::new(),
+        targets: targets().into_iter().map(|(t, _)| t).collect(),
+    })
+    .await
+    .unwrap();
+    let progress = || {
+        let mut plan = plan.clone();
+        async move {
+            plan.get_progress(GetProgressRequest::default())
+                .await
+                .unwrap()
+                .into_inner()
+                .progress
+                .iter()
+                .map(|p| p.achieved)
+                .collect::<Vec<_>>()
+        }
+    };
+    let live = snapshot(&app).await;
+    let live_progress = progress().await;
+    assert_eq!(live_progress, targets().iter().map(|(_, a)| *a).collect::<Vec<_>>());
+    assert!(
+        live.iter().all(|t| t.contains('{')),
+        "every projection holds rows: {live:?}"
+    );
+
+    app.client
+        .clone()
+        .rebuild_projections(ess_proto::observatory::v1::RebuildProjectionsRequest {})
+        .await
+        .unwrap();
+    poll_until(DEADLINE, "the projections rebuilt from the stream", || async {
+        (snapshot(&app).await == live).then_some(())
+    })
+    .await;
+    assert_eq!(progress().await, live_progress);
 }
