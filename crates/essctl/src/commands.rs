@@ -6,6 +6,8 @@ pub mod activity_cli;
 pub mod activity_view;
 pub mod health;
 pub mod partner;
+pub mod plan;
+pub mod plan_cli;
 pub mod registry_cli;
 pub mod registry_import;
 pub mod registry_projects;
