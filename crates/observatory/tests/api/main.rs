@@ -9,4 +9,5 @@ mod indicators;
 mod partner_projection;
 mod projections;
 mod reports;
+mod reports_cli;
 mod sirene;

@@ -130,7 +130,7 @@ fn counts(total: i32, female: i32, male: i32, under_26: i32, public: &str) -> At
 /// - A4 awareness session for pupils completed in 2025 (20 people): outside 2026;
 /// - one PTCE created, one initiative created at "idea" in 2025 and launched in 2026, one
 ///   practice sheet published.
-async fn scenario(app: &TestApp) {
+pub async fn scenario(app: &TestApp) {
     let (p1, p2, p3) = (
         Uuid::now_v7().to_string(),
         Uuid::now_v7().to_string(),
