@@ -65,7 +65,11 @@ impl App {
         let action_plan = ActionPlanServer::new(ActionPlanService::new(self.host.pool().clone()));
         let reports = ReportsServer::new(ReportsService::new(self.host.pool().clone()));
         let api = Api {
-            health_services: vec![SERVICE_NAME],
+            health_services: vec![
+                SERVICE_NAME,
+                ess_proto::observatory::v1::action_plan_server::SERVICE_NAME,
+                ess_proto::observatory::v1::reports_server::SERVICE_NAME,
+            ],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
             consumers: vec![events::registry::DURABLE],
         };
