@@ -43,17 +43,15 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A value in French notation: thousands separated by a narrow space, decimal comma, at most one
-/// decimal (none for whole numbers).
+/// A value in French notation: thousands separated by a narrow no-break space, decimal comma, at
+/// most two decimals (trailing zeros dropped).
 pub fn french_number(value: f64) -> String {
     if !value.is_finite() {
         return "—".into();
     }
-    let rounded = (value * 10.0).round() / 10.0;
-    let negative = rounded < 0.0;
-    let abs = rounded.abs();
-    let whole = abs.trunc() as u64;
-    let tenth = ((abs - abs.trunc()) * 10.0).round() as u64;
+    let hundredths = (value.abs() * 100.0).round() as u64;
+    let negative = value < 0.0 && hundredths > 0;
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, d) in digits.chars().enumerate() {
@@ -63,10 +61,10 @@ pub fn french_number(value: f64) -> String {
         grouped.push(d);
     }
     let sign = if negative { "-" } else { "" };
-    if tenth == 0 {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{tenth}")
+    match frac {
+        0 => format!("{sign}{grouped}"),
+        f if f % 10 == 0 => format!("{sign}{grouped},{}", f / 10),
+        f => format!("{sign}{grouped},{f:02}"),
     }
 }
 
@@ -94,7 +92,7 @@ pub fn bar_chart(title: &str, bars: &[Bar], unit: &str) -> String {
     let row = 24.0;
     let top = 28.0;
     let label_width = 220.0;
-    let value_width = 90.0;
+    let value_width = 150.0;
     let plot = WIDTH - label_width - value_width;
     let height = top + row * bars.len().max(1) as f64 + 8.0;
     let max = bars
@@ -324,7 +322,9 @@ mod tests {
     fn french_numbers() {
         assert_eq!(french_number(0.0), "0");
         assert_eq!(french_number(1234567.0), "1\u{202f}234\u{202f}567");
-        assert_eq!(french_number(12.35), "12,4");
+        assert_eq!(french_number(12.345), "12,35");
+        assert_eq!(french_number(12.5), "12,5");
+        assert_eq!(french_number(0.05), "0,05");
         assert_eq!(french_number(-3.0), "-3");
     }
 }

@@ -23,6 +23,10 @@ use crate::{
     },
 };
 
+/// The départements of Basse-Normandie (the panorama's territory) and the former region's code.
+const BASSE_NORMANDIE: [&str; 3] = ["14", "50", "61"];
+const ANCIENNE_REGION: &str = "25";
+
 /// How many years the evolution charts cover (the report's year included).
 const EVOLUTION_YEARS: i32 = 5;
 
@@ -634,6 +638,7 @@ pub async fn panorama(pool: &PgPool, year: i32, produced_on: NaiveDate) -> anyho
         rows: rows as i32,
         columns: columns as i32,
         territory_level: pb::TerritoryLevel::Departement as i32,
+        territory_codes: BASSE_NORMANDIE.map(str::to_owned).to_vec(),
         compare_year: if year > FIRST_YEAR { year - 1 } else { 0 },
         ..Default::default()
     };
@@ -646,7 +651,10 @@ pub async fn panorama(pool: &PgPool, year: i32, produced_on: NaiveDate) -> anyho
             pb::GetEssShareRequest {
                 year,
                 territory_level: level as i32,
-                territory_codes: vec![],
+                territory_codes: match level {
+                    pb::TerritoryLevel::Departement => BASSE_NORMANDIE.map(str::to_owned).to_vec(),
+                    _ => vec![ANCIENNE_REGION.to_owned()],
+                },
             },
         )
         .await;
@@ -765,6 +773,7 @@ pub async fn panorama(pool: &PgPool, year: i32, produced_on: NaiveDate) -> anyho
         pool,
         pb::QueryIndicatorsRequest {
             territory_level: pb::TerritoryLevel::Region as i32,
+            territory_codes: vec![],
             ..request(pb::Dimension::SectorNa88, pb::Dimension::Unspecified)
         },
     )

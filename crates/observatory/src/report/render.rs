@@ -91,6 +91,7 @@ fn cell_text(c: &Cell) -> String {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;\
 color:#1a1a1a;line-height:1.5}h1{color:#1d4f91}table{border-collapse:collapse;margin:1rem 0}\
 caption{font-weight:bold;text-align:left;padding:.3rem 0}th,td{border:1px solid #999;padding:.25rem .5rem}\
+th[scope=row]{text-align:left;font-weight:normal}\
 td.n{text-align:right;font-variant-numeric:tabular-nums}td.secret{font-style:italic;color:#6b3a00}\
 figure{margin:1rem 0}svg{max-width:100%;height:auto}";
 

@@ -559,6 +559,12 @@ async fn reports_are_self_contained_and_their_csv_parses_back_to_the_projected_n
         assert_eq!(html[0].content_type, "text/html; charset=utf-8");
         let page = std::str::from_utf8(&html[0].content).unwrap();
         assert_self_contained(page);
+        // `ESS_REPORT_DUMP=DIR` keeps the pages, e.g. for a screenshot:
+        // `chromium --headless --screenshot=bilan.png --window-size=1000,3000 DIR/bilan-annuel-2026.html`.
+        if let Ok(dir) = std::env::var("ESS_REPORT_DUMP") {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(std::path::Path::new(&dir).join(&html[0].name), page).unwrap();
+        }
         if kind == ReportKind::Panorama {
             assert!(
                 page.contains("Aucune donnée importée"),
@@ -691,6 +697,7 @@ async fn no_suppressed_cell_appears_in_the_panorama_in_any_format() {
                 rows: rows as i32,
                 columns: columns as i32,
                 territory_level: TerritoryLevel::Departement as i32,
+                territory_codes: vec!["14".into(), "50".into(), "61".into()],
                 ..Default::default()
             })
             .await
@@ -721,6 +728,10 @@ async fn no_suppressed_cell_appears_in_the_panorama_in_any_format() {
         )
         .await;
         for f in &files {
+            if let (Ok(dir), ReportFormat::Html) = (std::env::var("ESS_REPORT_DUMP"), format) {
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(std::path::Path::new(&dir).join(&f.name), &f.content).unwrap();
+            }
             let cells = cells_of(f);
             for secret in &secrets {
                 let shown = [french_number(*secret), format!("{secret}")];
