@@ -28,7 +28,7 @@ const WIDTH: f64 = 640.0;
 const COLOURS: [&str; 6] = ["#1d4f91", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#16697a"];
 
 /// Escapes text for XML content and attribute values.
-pub fn escape(text: &str) -> String {
+fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {
@@ -45,7 +45,7 @@ pub fn escape(text: &str) -> String {
 
 /// A value in French notation: thousands separated by a narrow no-break space, decimal comma, at
 /// most two decimals (trailing zeros dropped).
-pub fn french_number(value: f64) -> String {
+fn french_number(value: f64) -> String {
     if !value.is_finite() {
         return "—".into();
     }

@@ -14,6 +14,7 @@ pub mod data;
 pub mod grpc;
 pub mod render;
 pub mod store;
+pub mod text;
 
 use chrono::NaiveDate;
 

@@ -8,8 +8,9 @@
 
 use std::fmt::Write as _;
 
+use super::text::{escape, french_number};
 use super::{Block, Cell, Chart, Format, MISSING, Report, SECRET, Table};
-use crate::charts::{bar_chart, escape, french_number, line_chart, progress_bar};
+use crate::charts::{bar_chart, line_chart, progress_bar};
 
 /// A rendered file.
 #[derive(Debug, Clone, PartialEq, Eq)]

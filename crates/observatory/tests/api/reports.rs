@@ -19,7 +19,7 @@ use ess_proto::{
         reports_client::ReportsClient,
     },
 };
-use observatory::charts::french_number;
+use observatory::report::text::french_number;
 use platform::{grpc::field_violations, testing::poll_until};
 use prost::Message as _;
 use tonic::{Code, transport::Channel};
