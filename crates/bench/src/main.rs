@@ -9,6 +9,7 @@
 mod dashboard;
 mod load;
 mod machine;
+mod report;
 mod scenarios;
 mod services;
 
@@ -39,6 +40,10 @@ pub struct Args {
     /// Where bench.md and bench.json are written.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,
+    /// Which scenarios: `all` (the default: write, read, pipeline, memory) or `report` (issue 6:
+    /// the observatory renders a year's report over thousands of activities; writes report.md).
+    #[arg(long, default_value = "all", value_parser = ["all", "report"])]
+    pub scenario: String,
 }
 
 fn parse_secs(raw: &str) -> Result<Duration, String> {
@@ -55,6 +60,11 @@ async fn main() -> anyhow::Result<()> {
     let machine = machine::describe(&args).await?;
     eprintln!("machine: {}", serde_json::to_string(&machine)?);
     let env = services::Environment::start(&args).await?;
+    if args.scenario == "report" {
+        let outcome = report::run(&args, &env).await;
+        env.stop().await;
+        return outcome;
+    }
     let outcome = scenarios::run_all(&args, &env).await;
     env.stop().await;
     let results = outcome?;

@@ -151,6 +151,12 @@ pub enum Command {
     /// The observatory's resource centre: studies, analyses, notes, common positions, guides.
     #[command(subcommand)]
     Resource(crate::commands::resource::ResourceCommand),
+    /// The agreement's action plan: actions per axis, targets, progress computed by the observatory.
+    #[command(subcommand)]
+    Action(crate::commands::plan_cli::ActionCommand),
+    /// The partnership's reports (bilan annuel, point d'avancement, panorama de l'ESS).
+    #[command(subcommand)]
+    Report(crate::commands::plan_cli::ReportCommand),
     /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
     Health(HealthArgs),
     /// Dead letters of the services' consumers: list them, replay them.

@@ -11,6 +11,8 @@ pub mod health;
 pub mod ops_cli;
 pub mod ops_view;
 pub mod partner;
+pub mod plan;
+pub mod plan_cli;
 pub mod registry_cli;
 pub mod registry_import;
 pub mod registry_projects;

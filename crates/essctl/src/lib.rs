@@ -76,6 +76,8 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         Command::Doctor(args) => commands::doctor::run(global, args).await,
         Command::Seed(commands::ops_cli::SeedCommand::Demo(args)) => commands::seed::demo(global, args).await,
         Command::Completions(args) => Ok(completions(args.shell)),
+        Command::Action(command) => commands::plan::action(global, command).await,
+        Command::Report(command) => commands::plan::report(global, command).await,
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
             let answer = render::health(&health, global.output)?;

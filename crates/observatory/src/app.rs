@@ -4,7 +4,11 @@
 
 use std::net::SocketAddr;
 
-use ess_proto::observatory::v1::observatory_server::{ObservatoryServer, SERVICE_NAME};
+use ess_proto::observatory::v1::{
+    action_plan_server::ActionPlanServer,
+    observatory_server::{ObservatoryServer, SERVICE_NAME},
+    reports_server::ReportsServer,
+};
 use platform::{
     consumer::{Consumer, ConsumerConfig},
     host::{Api, Host},
@@ -16,6 +20,8 @@ use crate::{
     config::{Config, ImportArgs, Settings, WebArgs},
     events,
     grpc::ObservatoryService,
+    plan::grpc::ActionPlanService,
+    report::grpc::ReportsService,
     resources::grpc::ResourcesService,
     web::{self, WebState},
 };
@@ -90,12 +96,19 @@ impl App {
         ))
         .max_decoding_message_size(self.host.limits().max_message_bytes)
         .max_encoding_message_size(self.host.limits().max_message_bytes);
+        let action_plan = ActionPlanServer::new(ActionPlanService::new(self.host.pool().clone()));
+        let reports = ReportsServer::new(ReportsService::new(self.host.pool().clone()));
         let http = self.http;
         let web_state = WebState {
             pool: self.host.pool().clone(),
         };
         let api = Api {
-            health_services: vec![SERVICE_NAME, RESOURCES_SERVICE_NAME],
+            health_services: vec![
+                SERVICE_NAME,
+                RESOURCES_SERVICE_NAME,
+                ess_proto::observatory::v1::action_plan_server::SERVICE_NAME,
+                ess_proto::observatory::v1::reports_server::SERVICE_NAME,
+            ],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
             consumers: vec![events::registry::DURABLE],
         };
@@ -120,7 +133,13 @@ impl App {
             .run(
                 shutdown,
                 api,
-                |routes| routes.add_service(observatory).add_service(resources),
+                |routes| {
+                    routes
+                        .add_service(observatory)
+                        .add_service(resources)
+                        .add_service(action_plan)
+                        .add_service(reports)
+                },
                 consumers,
             )
             .await

@@ -1,8 +1,12 @@
-//! Small inline SVG charts for the dashboard and the reports: horizontal bars, lines over years and
-//! a progress bar. Hand-written on purpose: three chart shapes are fewer lines than wiring a plotting
-//! crate (plotters and the like bring font loading and a raster stack we do not want), and the SVG
-//! stays self-contained: no script, no font fetched, `role="img"` with a `<title>` for screen readers.
-//! Pages put the same figures in a table beside each chart (the text alternative).
+//! Small inline SVG charts for the reports and the public pages: horizontal bars, lines over years
+//! and a progress bar against a target. Each chart is an `<svg role="img">` with a `<title>` and a
+//! `<desc>` that states every figure in words, so a screen reader (or a reader without images)
+//! gets the same information; no script, no font or style fetched from anywhere. Meant to be
+//! inlined in HTML, so the `<svg>` carries no namespace URL (HTML parsers put it in the SVG
+//! namespace themselves).
+//!
+//! Hand-written rather than a plotting crate: these three shapes are a few dozen lines each, and a
+//! library (plotters & co.) would bring fonts, image back-ends and much more code than the charts.
 
 use std::fmt::Write as _;
 
@@ -13,20 +17,20 @@ pub struct Bar {
     pub value: f64,
 }
 
-/// One line: a label and its (year, value) points.
+/// One line: a label and its points (year, value).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub label: String,
     pub points: Vec<(i32, f64)>,
 }
 
-/// Colours that stay distinct for the common forms of colour blindness (Okabe–Ito palette).
-const PALETTE: [&str; 6] = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"];
+const WIDTH: f64 = 640.0;
+const COLOURS: [&str; 6] = ["#1d4f91", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#16697a"];
 
-/// Escapes text for SVG/HTML element content and attribute values.
-fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for ch in raw.chars() {
+/// Escapes text for XML content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
         match ch {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
@@ -39,211 +43,243 @@ fn escape(raw: &str) -> String {
     out
 }
 
-/// A number the French way: thousands separated by a narrow no-break space, decimal comma, at
-/// most `decimals` decimals (trailing zeros dropped). Non-finite values print as "–".
-fn format_number(value: f64, decimals: usize) -> String {
+/// A value in French notation: thousands separated by a narrow no-break space, decimal comma, at
+/// most two decimals (trailing zeros dropped).
+fn french_number(value: f64) -> String {
     if !value.is_finite() {
-        return "–".to_owned();
+        return "—".into();
     }
-    let raw = format!("{:.*}", decimals, value.abs());
-    let (int, frac) = raw.split_once('.').unwrap_or((raw.as_str(), ""));
-    let frac = frac.trim_end_matches('0');
+    let hundredths = (value.abs() * 100.0).round() as u64;
+    let negative = value < 0.0 && hundredths > 0;
+    let (whole, frac) = (hundredths / 100, hundredths % 100);
+    let digits = whole.to_string();
     let mut grouped = String::new();
-    for (i, ch) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push('\u{202F}');
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push('\u{202f}');
         }
-        grouped.push(ch);
+        grouped.push(d);
     }
-    let sign = if value < 0.0 && (!int.trim_start_matches('0').is_empty() || !frac.is_empty()) {
-        "-"
-    } else {
-        ""
-    };
-    if frac.is_empty() {
-        format!("{sign}{grouped}")
-    } else {
-        format!("{sign}{grouped},{frac}")
+    let sign = if negative { "-" } else { "" };
+    match frac {
+        0 => format!("{sign}{grouped}"),
+        f if f % 10 == 0 => format!("{sign}{grouped},{}", f / 10),
+        f => format!("{sign}{grouped},{f:02}"),
     }
 }
 
 fn with_unit(value: f64, unit: &str) -> String {
-    let n = format_number(value, 1);
-    if unit.is_empty() { n } else { format!("{n} {unit}") }
+    if unit.is_empty() {
+        french_number(value)
+    } else {
+        format!("{} {unit}", french_number(value))
+    }
 }
 
-/// A horizontal bar chart: one row per bar, its label on the left, its value at the bar's end.
-/// Negative values are drawn as zero-length bars (the value still prints).
+fn open(out: &mut String, title: &str, desc: &str, height: f64) {
+    let _ = write!(
+        out,
+        "<svg role=\"img\" viewBox=\"0 0 {WIDTH} {height}\" \
+         width=\"{WIDTH}\" height=\"{height}\" font-family=\"sans-serif\" font-size=\"12\">\
+         <title>{}</title><desc>{}</desc>",
+        escape(title),
+        escape(desc)
+    );
+}
+
+/// Horizontal bars, one per entry, with the value written at the end of each bar.
 pub fn bar_chart(title: &str, bars: &[Bar], unit: &str) -> String {
-    const LABEL_W: f64 = 220.0;
-    const BAR_W: f64 = 300.0;
-    const ROW_H: f64 = 26.0;
-    const TOP: f64 = 30.0;
-    let width = LABEL_W + BAR_W + 130.0;
-    let height = TOP + ROW_H * bars.len() as f64 + 10.0;
+    let row = 24.0;
+    let top = 28.0;
+    let label_width = 220.0;
+    let value_width = 150.0;
+    let plot = WIDTH - label_width - value_width;
+    let height = top + row * bars.len().max(1) as f64 + 8.0;
     let max = bars
         .iter()
         .map(|b| b.value)
         .filter(|v| v.is_finite())
         .fold(0.0_f64, f64::max);
-    let mut svg = open(title, width, height);
+    let desc = if bars.is_empty() {
+        "Aucune donnée.".to_owned()
+    } else {
+        bars.iter()
+            .map(|b| format!("{} : {}", b.label, with_unit(b.value, unit)))
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    };
+    let mut out = String::new();
+    open(&mut out, title, &desc, height);
     let _ = write!(
-        svg,
-        r#"<text x="0" y="18" font-size="14" font-weight="bold">{}</text>"#,
+        out,
+        "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
         escape(title)
     );
-    for (i, bar) in bars.iter().enumerate() {
-        let y = TOP + ROW_H * i as f64;
-        let len = if max > 0.0 && bar.value.is_finite() {
-            (bar.value.max(0.0) / max) * BAR_W
+    if bars.is_empty() {
+        let _ = write!(out, "<text x=\"0\" y=\"{}\">Aucune donnée</text>", top + 16.0);
+    }
+    for (i, b) in bars.iter().enumerate() {
+        let y = top + row * i as f64;
+        let w = if max > 0.0 && b.value.is_finite() {
+            (b.value.max(0.0) / max * plot).max(1.0)
         } else {
             0.0
         };
         let _ = write!(
-            svg,
-            r#"<text x="{lx}" y="{ty:.1}" font-size="12" text-anchor="end">{label}</text><rect x="{LABEL_W}" y="{y:.1}" width="{len:.1}" height="{h:.1}" fill="{fill}"/><text x="{vx:.1}" y="{ty:.1}" font-size="12">{value}</text>"#,
-            lx = LABEL_W - 6.0,
+            out,
+            "<text x=\"{x}\" y=\"{ty}\" text-anchor=\"end\">{label}</text>\
+             <rect x=\"{rx}\" y=\"{y}\" width=\"{w:.1}\" height=\"{h}\" fill=\"{fill}\"/>\
+             <text x=\"{vx:.1}\" y=\"{ty}\">{value}</text>",
+            x = label_width - 6.0,
             ty = y + 15.0,
-            label = escape(&bar.label),
-            h = ROW_H - 8.0,
-            fill = PALETTE[0],
-            vx = LABEL_W + len + 6.0,
-            value = escape(&with_unit(bar.value, unit)),
+            label = escape(&b.label),
+            rx = label_width,
+            h = row - 6.0,
+            fill = COLOURS[0],
+            vx = label_width + w + 4.0,
+            value = escape(&with_unit(b.value, unit)),
         );
     }
-    svg.push_str("</svg>");
-    svg
+    out.push_str("</svg>");
+    out
 }
 
-/// A line chart over years: one polyline per series, points marked, x axis by year, legend below.
+/// Lines over years, one colour per series, with a legend and the first and last years marked.
 pub fn line_chart(title: &str, series: &[Series], unit: &str) -> String {
-    const LEFT: f64 = 90.0;
-    const PLOT_W: f64 = 460.0;
-    const TOP: f64 = 34.0;
-    const PLOT_H: f64 = 200.0;
-    let legend_h = 18.0 * series.len() as f64;
-    let width = LEFT + PLOT_W + 40.0;
-    let height = TOP + PLOT_H + 40.0 + legend_h;
-    let points = || {
+    let height = 260.0;
+    let (left, right, top, bottom) = (60.0, 160.0, 30.0, 30.0);
+    let points = series.iter().flat_map(|s| s.points.iter());
+    let (mut min_year, mut max_year, mut max) = (i32::MAX, i32::MIN, 0.0_f64);
+    for &(year, value) in points {
+        min_year = min_year.min(year);
+        max_year = max_year.max(year);
+        if value.is_finite() {
+            max = max.max(value);
+        }
+    }
+    let desc = if min_year > max_year {
+        "Aucune donnée.".to_owned()
+    } else {
         series
             .iter()
-            .flat_map(|s| s.points.iter())
-            .filter(|(_, v)| v.is_finite())
+            .map(|s| {
+                let pts = s
+                    .points
+                    .iter()
+                    .map(|(y, v)| format!("{y} : {}", with_unit(*v, unit)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{} — {pts}", s.label)
+            })
+            .collect::<Vec<_>>()
+            .join(" ; ")
     };
-    let (min_year, max_year) = points().fold((i32::MAX, i32::MIN), |(lo, hi), (y, _)| (lo.min(*y), hi.max(*y)));
-    let max_value = points().map(|(_, v)| *v).fold(0.0_f64, f64::max);
-    let min_value = points().map(|(_, v)| *v).fold(0.0_f64, f64::min);
-    let span_years = if min_year < max_year {
-        f64::from(max_year) - f64::from(min_year)
-    } else {
-        1.0
-    };
-    let span_values = if max_value > min_value {
-        max_value - min_value
-    } else {
-        1.0
-    };
-    let x = |year: i32| LEFT + (f64::from(year) - f64::from(min_year)) / span_years * PLOT_W;
-    let y = |v: f64| TOP + PLOT_H - (v - min_value) / span_values * PLOT_H;
-
-    let mut svg = open(title, width, height);
+    let mut out = String::new();
+    open(&mut out, title, &desc, height);
     let _ = write!(
-        svg,
-        r##"<text x="0" y="18" font-size="14" font-weight="bold">{}</text><line x1="{LEFT}" y1="{b}" x2="{r}" y2="{b}" stroke="#555"/><line x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{b}" stroke="#555"/>"##,
-        escape(title),
-        b = TOP + PLOT_H,
-        r = LEFT + PLOT_W,
+        out,
+        "<text x=\"0\" y=\"16\" font-weight=\"bold\">{}</text>",
+        escape(title)
+    );
+    let plot_w = WIDTH - left - right;
+    let plot_h = height - top - bottom;
+    let _ = write!(
+        out,
+        "<line x1=\"{left}\" y1=\"{y0}\" x2=\"{x1}\" y2=\"{y0}\" stroke=\"#555\"/>\
+         <line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{y0}\" stroke=\"#555\"/>\
+         <text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\">{max_label}</text>\
+         <text x=\"{lx}\" y=\"{y0}\" text-anchor=\"end\">0</text>",
+        y0 = top + plot_h,
+        x1 = left + plot_w,
+        lx = left - 4.0,
+        ty = top + 4.0,
+        max_label = escape(&french_number(max)),
     );
     if min_year <= max_year {
-        for (v, anchor_y) in [(max_value, y(max_value)), (min_value, y(min_value))] {
-            let _ = write!(
-                svg,
-                r#"<text x="{tx}" y="{ty:.1}" font-size="11" text-anchor="end">{label}</text>"#,
-                tx = LEFT - 6.0,
-                ty = anchor_y + 4.0,
-                label = escape(&with_unit(v, unit)),
-            );
-        }
-        for year in min_year..=max_year {
-            let _ = write!(
-                svg,
-                r#"<text x="{tx:.1}" y="{ty}" font-size="11" text-anchor="middle">{year}</text>"#,
-                tx = x(year),
-                ty = TOP + PLOT_H + 16.0,
-            );
-        }
-    }
-    for (i, s) in series.iter().enumerate() {
-        let colour = PALETTE[i % PALETTE.len()];
-        let mut pts: Vec<&(i32, f64)> = s.points.iter().filter(|(_, v)| v.is_finite()).collect();
-        pts.sort_by_key(|(year, _)| *year);
-        let path: Vec<String> = pts
-            .iter()
-            .map(|(yr, v)| format!("{:.1},{:.1}", x(*yr), y(*v)))
-            .collect();
+        let span = f64::from((max_year - min_year).max(1));
+        let x = |year: i32| left + f64::from(year - min_year) / span * plot_w;
+        let y = |value: f64| top + plot_h - if max > 0.0 { value.max(0.0) / max * plot_h } else { 0.0 };
         let _ = write!(
-            svg,
-            r#"<polyline fill="none" stroke="{colour}" stroke-width="2" points="{}"/>"#,
-            path.join(" ")
+            out,
+            "<text x=\"{}\" y=\"{yl}\" text-anchor=\"middle\">{min_year}</text>",
+            x(min_year),
+            yl = height - 10.0
         );
-        for (yr, v) in pts {
+        if max_year != min_year {
             let _ = write!(
-                svg,
-                r#"<circle cx="{:.1}" cy="{:.1}" r="3" fill="{colour}"/>"#,
-                x(*yr),
-                y(*v)
+                out,
+                "<text x=\"{}\" y=\"{yl}\" text-anchor=\"middle\">{max_year}</text>",
+                x(max_year),
+                yl = height - 10.0
             );
         }
-        let ly = TOP + PLOT_H + 34.0 + 18.0 * i as f64;
-        let _ = write!(
-            svg,
-            r#"<rect x="{LEFT}" y="{ry:.1}" width="12" height="12" fill="{colour}"/><text x="{tx}" y="{ty:.1}" font-size="12">{label}</text>"#,
-            ry = ly - 10.0,
-            tx = LEFT + 18.0,
-            ty = ly,
-            label = escape(&s.label),
-        );
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-/// A progress bar: `achieved` against `target`, the fill capped at the full width (an overshoot
-/// still prints its true percentage). A zero target reads "objectif non défini".
-pub fn progress_bar(label: &str, achieved: f64, target: f64) -> String {
-    const W: f64 = 400.0;
-    let ratio = if target > 0.0 && achieved.is_finite() {
-        Some(achieved / target)
+        for (i, s) in series.iter().enumerate() {
+            let colour = COLOURS[i % COLOURS.len()];
+            let mut pts: Vec<(i32, f64)> = s.points.iter().copied().filter(|(_, v)| v.is_finite()).collect();
+            pts.sort_by_key(|(year, _)| *year);
+            let path = pts
+                .iter()
+                .map(|&(year, v)| format!("{:.1},{:.1}", x(year), y(v)))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let _ = write!(
+                out,
+                "<polyline points=\"{path}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\"/>"
+            );
+            for &(year, v) in &pts {
+                let _ = write!(
+                    out,
+                    "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{colour}\"/>",
+                    x(year),
+                    y(v)
+                );
+            }
+            let ly = top + 16.0 * i as f64;
+            let _ = write!(
+                out,
+                "<rect x=\"{lx}\" y=\"{ry}\" width=\"10\" height=\"10\" fill=\"{colour}\"/>\
+                 <text x=\"{tx}\" y=\"{ty}\">{label}</text>",
+                lx = left + plot_w + 10.0,
+                ry = ly,
+                tx = left + plot_w + 24.0,
+                ty = ly + 9.0,
+                label = escape(&s.label),
+            );
+        }
     } else {
-        None
-    };
-    let fill = ratio.map(|r| r.clamp(0.0, 1.0) * W).unwrap_or(0.0);
-    let text = match ratio {
-        Some(r) => format!(
-            "{} / {} ({} %)",
-            format_number(achieved, 1),
-            format_number(target, 1),
-            format_number(r * 100.0, 0)
-        ),
-        None => format!("{} (objectif non défini)", format_number(achieved, 1)),
-    };
-    let title = format!("{label} : {text}");
-    let mut svg = open(&title, W + 10.0, 48.0);
-    let _ = write!(
-        svg,
-        r##"<text x="0" y="14" font-size="12">{}</text><rect x="0" y="22" width="{W}" height="16" fill="#e6e6e6" stroke="#555"/><rect x="0" y="22" width="{fill:.1}" height="16" fill="{colour}"/>"##,
-        escape(&title),
-        colour = PALETTE[2],
-    );
-    svg.push_str("</svg>");
-    svg
+        let _ = write!(out, "<text x=\"{left}\" y=\"{}\">Aucune donnée</text>", top + 20.0);
+    }
+    out.push_str("</svg>");
+    out
 }
 
-fn open(title: &str, width: f64, height: f64) -> String {
-    format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif"><title>{}</title>"#,
-        escape(title)
-    )
+/// A bar filled to `achieved / target` (capped at the full width; the text gives the real ratio).
+pub fn progress_bar(label: &str, achieved: f64, target: f64) -> String {
+    let percent = if target > 0.0 && achieved.is_finite() {
+        achieved / target * 100.0
+    } else {
+        0.0
+    };
+    let text = format!(
+        "{label} : {} sur {} ({} %)",
+        french_number(achieved),
+        french_number(target),
+        french_number(percent)
+    );
+    let mut out = String::new();
+    open(&mut out, label, &text, 44.0);
+    let full = WIDTH - 2.0;
+    let filled = (percent.clamp(0.0, 100.0) / 100.0 * full).max(0.0);
+    let colour = if percent >= 100.0 { COLOURS[2] } else { COLOURS[0] };
+    let _ = write!(
+        out,
+        "<text x=\"0\" y=\"14\">{}</text>\
+         <rect x=\"1\" y=\"20\" width=\"{full}\" height=\"18\" fill=\"#e6e6e6\" stroke=\"#555\"/>\
+         <rect x=\"1\" y=\"20\" width=\"{filled:.1}\" height=\"18\" fill=\"{colour}\"/>",
+        escape(&text)
+    );
+    out.push_str("</svg>");
+    out
 }
 
 #[cfg(test)]
@@ -251,65 +287,44 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_print_the_french_way() {
-        assert_eq!(format_number(1234567.0, 0), "1\u{202F}234\u{202F}567");
-        assert_eq!(format_number(15234.5, 2), "15\u{202F}234,5");
-        assert_eq!(format_number(-3.26, 1), "-3,3");
-        assert_eq!(format_number(0.0, 2), "0");
-        assert_eq!(format_number(f64::NAN, 2), "–");
-    }
-
-    #[test]
-    fn a_bar_chart_is_an_accessible_svg_with_escaped_labels() {
+    fn charts_carry_their_title_and_figures_in_words() {
         let svg = bar_chart(
-            "Salariés <par> famille",
+            "Activités <par> type",
             &[
                 Bar {
-                    label: "Associations & co".into(),
-                    value: 10.0,
+                    label: "Atelier".into(),
+                    value: 12.0,
                 },
                 Bar {
-                    label: "Fondations".into(),
-                    value: 5.0,
-                },
-            ],
-            "salariés",
-        );
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.contains(r#"role="img""#));
-        assert!(svg.contains("<title>Salariés &lt;par&gt; famille</title>"));
-        assert!(svg.contains("Associations &amp; co"));
-        assert_eq!(svg.matches("<rect").count(), 2);
-        assert!(svg.contains(r#"width="300.0""#) && svg.contains(r#"width="150.0""#));
-    }
-
-    #[test]
-    fn a_line_chart_draws_one_polyline_per_series_and_survives_no_points() {
-        let svg = line_chart(
-            "Évolution",
-            &[
-                Series {
-                    label: "Calvados".into(),
-                    points: vec![(2022, 10.0), (2023, 12.0)],
-                },
-                Series {
-                    label: "Manche".into(),
-                    points: vec![(2023, 8.0)],
+                    label: "Forum".into(),
+                    value: 1234.5,
                 },
             ],
             "",
         );
-        assert_eq!(svg.matches("<polyline").count(), 2);
-        assert_eq!(svg.matches("<circle").count(), 3);
-        let empty = line_chart("Vide", &[], "");
-        assert!(empty.contains("<title>Vide</title>") && empty.ends_with("</svg>"));
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.contains("role=\"img\""));
+        assert!(svg.contains("<title>Activités &lt;par&gt; type</title>"));
+        assert!(svg.contains("Forum : 1\u{202f}234,5"));
+        let line = line_chart(
+            "Évolution",
+            &[Series {
+                label: "Emplois".into(),
+                points: vec![(2022, 10.0), (2023, 12.0)],
+            }],
+            "salariés",
+        );
+        assert!(line.contains("2022 : 10 salariés"));
+        assert!(progress_bar("Séances", 30.0, 40.0).contains("30 sur 40 (75 %)"));
     }
 
     #[test]
-    fn a_progress_bar_caps_its_fill_but_prints_the_overshoot() {
-        let svg = progress_bar("Sessions", 60.0, 40.0);
-        assert!(svg.contains(r#"width="400.0""#));
-        assert!(svg.contains("(150 %)"));
-        assert!(progress_bar("Rien", 3.0, 0.0).contains("objectif non défini"));
+    fn french_numbers() {
+        assert_eq!(french_number(0.0), "0");
+        assert_eq!(french_number(1234567.0), "1\u{202f}234\u{202f}567");
+        assert_eq!(french_number(12.345), "12,35");
+        assert_eq!(french_number(12.5), "12,5");
+        assert_eq!(french_number(0.05), "0,05");
+        assert_eq!(french_number(-3.0), "-3");
     }
 }

@@ -8,7 +8,10 @@
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
 //! - [`resources`]: the resource centre (`ess.observatory.v1.Resources`, files in PostgreSQL).
-//! - [`web`]: the public dashboard over HTTP (server-rendered French pages); [`charts`]: its SVG.
+//! - [`web`]: the public dashboard over HTTP (server-rendered French pages).
+//! - [`plan`]: the agreement's action plan and its progress (`ActionPlan` service).
+//! - [`report`]: the partnership's reports, rendered and published (`Reports` service).
+//! - [`charts`]: inline SVG charts, for the dashboard and the reports.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod app;
@@ -19,6 +22,8 @@ pub mod events;
 pub mod grpc;
 pub mod import;
 pub mod resources;
+pub mod plan;
+pub mod report;
 pub mod store;
 pub mod web;
 

@@ -1,16 +1,21 @@
 //! Projection of `ess.activities.*` events (durable consumer `observatory-activities`): activities
 //! by axis, kind, public, département, campaign and status, and the people they reached by sex,
-//! age band and public. Registrations, flags and practice sheets are not projected yet (ignored).
+//! age band and public; registration counts per session (and the organisations registrants came
+//! from); published practice sheets. Flags are ignored.
 
 use ess_proto::events::v1::{
     ActivityCancelled, ActivityCompleted, ActivityCreated, ActivityScheduled, ActivitySummary, ActivityUpdated,
-    AttendanceCounts, EventMeta,
+    AttendanceCounts, EventMeta, PracticePublished, RegistrationChanged,
 };
 use platform::consumer::{Handler, HandlerError, InboundEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::store::activities::{self, ActivityFacts, Attendance};
+use super::{date_of, occurred_on};
+use crate::store::{
+    activities::{self, ActivityFacts, Attendance},
+    projects::{self, PracticeFacts, SessionCounts},
+};
 
 /// Durable consumer name (the stream's only consumer of `activities.>` in this service).
 pub const DURABLE: &str = "observatory-activities";
@@ -22,6 +27,8 @@ pub const ACTIVITY_UPDATED: &str = "ess.events.v1.ActivityUpdated";
 pub const ACTIVITY_SCHEDULED: &str = "ess.events.v1.ActivityScheduled";
 pub const ACTIVITY_CANCELLED: &str = "ess.events.v1.ActivityCancelled";
 pub const ACTIVITY_COMPLETED: &str = "ess.events.v1.ActivityCompleted";
+pub const REGISTRATION_CHANGED: &str = "ess.events.v1.RegistrationChanged";
+pub const PRACTICE_PUBLISHED: &str = "ess.events.v1.PracticePublished";
 
 /// Applies activities events to the observatory's projections.
 pub struct ActivitiesProjection;
@@ -75,6 +82,40 @@ impl Handler for ActivitiesProjection {
                 let id = Uuid::parse_str(&m.activity_id)
                     .map_err(|_| HandlerError::Poison("ActivityCancelled.activity_id is not a UUID".into()))?;
                 activities::cancel(tx, id, version).await?;
+            }
+            REGISTRATION_CHANGED => {
+                let m = decode::<RegistrationChanged>(p, "RegistrationChanged")?;
+                let uuid = |raw: &str, field: &str| {
+                    Uuid::parse_str(raw)
+                        .map_err(|_| HandlerError::Poison(format!("RegistrationChanged.{field} is not a UUID")))
+                };
+                let counts = SessionCounts {
+                    session_id: uuid(&m.session_id, "session_id")?,
+                    activity_id: uuid(&m.activity_id, "activity_id")?,
+                    version: version(m.meta.as_ref(), "RegistrationChanged")?,
+                    capacity: m.capacity,
+                    registered: m.registered,
+                    waitlisted: m.waitlisted,
+                    attended: m.attended,
+                    no_show: m.no_show,
+                    cancelled: m.cancelled,
+                    organisation_id: Some(m.organisation_id).filter(|o| !o.is_empty()),
+                };
+                projects::set_session_counts(tx, &counts).await?;
+            }
+            PRACTICE_PUBLISHED => {
+                let m = decode::<PracticePublished>(p, "PracticePublished")?;
+                let practice = PracticeFacts {
+                    practice_id: Uuid::parse_str(&m.practice_id)
+                        .map_err(|_| HandlerError::Poison("PracticePublished.practice_id is not a UUID".into()))?,
+                    version: version(m.meta.as_ref(), "PracticePublished")?,
+                    published_on: occurred_on(m.meta.as_ref())
+                        .ok_or_else(|| HandlerError::Poison("PracticePublished without occurred_at".into()))?,
+                    title: m.title,
+                    axis: (1..=5).contains(&m.axis).then_some(m.axis),
+                    partner_ids: m.partner_ids,
+                };
+                projects::upsert_practice(tx, &practice).await?;
             }
             other => tracing::debug!(event_type = other, "observatory.activities.ignored_event"),
         }
@@ -132,6 +173,18 @@ fn facts(
         publics: a.publics.clone(),
         campaign: text(&a.campaign),
         departement_code: text(&a.departement_code),
+        starts_on: a
+            .sessions
+            .iter()
+            .filter_map(|s| s.start.as_ref().and_then(date_of))
+            .min(),
+        partner_ids: a
+            .organiser_ids
+            .iter()
+            .chain(&a.co_organiser_ids)
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect(),
         attendance,
     })
 }

@@ -5,6 +5,8 @@ pub mod activities;
 pub mod registry;
 
 use anyhow::Context as _;
+use chrono::{DateTime, NaiveDate};
+use ess_proto::events::v1::EventMeta;
 use platform::bus::EventBus;
 use sqlx::PgPool;
 
@@ -39,4 +41,25 @@ pub async fn rebuild(pool: &PgPool, bus: &EventBus) -> anyhow::Result<Vec<String
     }
     tracing::info!("observatory.projections.rebuild_started");
     Ok(DURABLES.iter().map(|d| d.to_string()).collect())
+}
+
+/// The UTC date of a protobuf timestamp (`None` if out of range).
+pub fn date_of(t: &prost_types::Timestamp) -> Option<NaiveDate> {
+    DateTime::from_timestamp(t.seconds, t.nanos.clamp(0, 999_999_999) as u32).map(|d| d.date_naive())
+}
+
+/// The UTC date an event happened, from its meta.
+pub fn occurred_on(meta: Option<&EventMeta>) -> Option<NaiveDate> {
+    meta.and_then(|m| m.occurred_at.as_ref()).and_then(date_of)
+}
+
+/// A `YYYY-MM-DD` date carried as text by an event; empty is `None`, anything else malformed is an
+/// error naming the field.
+pub fn text_date(raw: &str, field: &str) -> Result<Option<NaiveDate>, platform::consumer::HandlerError> {
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| platform::consumer::HandlerError::Poison(format!("{field} is not a YYYY-MM-DD date")))
 }

@@ -1,15 +1,23 @@
 //! Projection of `ess.registry.*` events (durable consumer `observatory-registry`): partners by
-//! kind, ESS family, département and CRESS membership. Unknown event types are acknowledged and
+//! kind, ESS family, département and CRESS membership; PTCEs and their members; initiatives and
+//! their dated stage history. Unknown event types are acknowledged and
 //! ignored; a malformed payload is poison (dead-lettered at once).
 
-use ess_proto::events::v1::{EventMeta, MembershipChanged, PartnerArchived, PartnerRegistered, PartnerUpdated};
+use ess_proto::events::v1::{
+    EventMeta, InitiativeCreated, InitiativeStageChanged, MembershipChanged, PartnerArchived, PartnerRegistered,
+    PartnerUpdated, PtceCreated, PtceMemberJoined, PtceMemberLeft, PtceStatusChanged,
+};
 use platform::consumer::{Handler, HandlerError, InboundEvent};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::{occurred_on, text_date};
 use crate::{
     domain::territory::is_departement_code,
-    store::partners::{self, PartnerFacts},
+    store::{
+        partners::{self, PartnerFacts},
+        projects::{self, InitiativeFacts, PtceFacts},
+    },
 };
 
 /// Durable consumer name; also the key in `processed_events` and the dead-letter subject's tail.
@@ -21,6 +29,12 @@ pub const PARTNER_REGISTERED: &str = "ess.events.v1.PartnerRegistered";
 pub const PARTNER_UPDATED: &str = "ess.events.v1.PartnerUpdated";
 pub const PARTNER_ARCHIVED: &str = "ess.events.v1.PartnerArchived";
 pub const MEMBERSHIP_CHANGED: &str = "ess.events.v1.MembershipChanged";
+pub const PTCE_CREATED: &str = "ess.events.v1.PtceCreated";
+pub const PTCE_MEMBER_JOINED: &str = "ess.events.v1.PtceMemberJoined";
+pub const PTCE_MEMBER_LEFT: &str = "ess.events.v1.PtceMemberLeft";
+pub const PTCE_STATUS_CHANGED: &str = "ess.events.v1.PtceStatusChanged";
+pub const INITIATIVE_CREATED: &str = "ess.events.v1.InitiativeCreated";
+pub const INITIATIVE_STAGE_CHANGED: &str = "ess.events.v1.InitiativeStageChanged";
 
 /// Applies registry events to the observatory's projections.
 pub struct RegistryProjection;
@@ -45,6 +59,12 @@ impl Handler for RegistryProjection {
                 let id = uuid(&msg.partner_id, "MembershipChanged")?;
                 partners::set_membership(tx, id, msg.cress_member, version).await?;
             }
+            PTCE_CREATED
+            | PTCE_MEMBER_JOINED
+            | PTCE_MEMBER_LEFT
+            | PTCE_STATUS_CHANGED
+            | INITIATIVE_CREATED
+            | INITIATIVE_STAGE_CHANGED => project(tx, event).await?,
             // Facts this version does not know yet: acknowledged and ignored.
             other => {
                 tracing::debug!(event_type = other, "observatory.registry.ignored_event");
@@ -52,6 +72,73 @@ impl Handler for RegistryProjection {
         }
         Ok(())
     }
+}
+
+/// PTCE and initiative events.
+async fn project(tx: &mut PgConnection, event: &InboundEvent) -> Result<(), HandlerError> {
+    let p = &event.payload[..];
+    let id = |raw: &str, name: &str| {
+        Uuid::parse_str(raw).map_err(|_| HandlerError::Poison(format!("{name} carries an id that is not a UUID")))
+    };
+    match event.event_type.as_str() {
+        PTCE_CREATED => {
+            let m = decode::<PtceCreated>(p, "PtceCreated")?;
+            let f = PtceFacts {
+                ptce_id: id(&m.ptce_id, "PtceCreated")?,
+                version: version(m.meta.as_ref(), "PtceCreated")?,
+                created_on: occurred_on(m.meta.as_ref()),
+                name: m.name,
+                territory: m.territory,
+                status: m.status,
+            };
+            projects::upsert_ptce(tx, &f).await?;
+        }
+        PTCE_STATUS_CHANGED => {
+            let m = decode::<PtceStatusChanged>(p, "PtceStatusChanged")?;
+            let v = version(m.meta.as_ref(), "PtceStatusChanged")?;
+            projects::set_ptce_status(tx, id(&m.ptce_id, "PtceStatusChanged")?, &m.status, v).await?;
+        }
+        PTCE_MEMBER_JOINED => {
+            let m = decode::<PtceMemberJoined>(p, "PtceMemberJoined")?;
+            let v = version(m.meta.as_ref(), "PtceMemberJoined")?;
+            let on = text_date(&m.joined_on, "PtceMemberJoined.joined_on")?.or(occurred_on(m.meta.as_ref()));
+            let ptce = id(&m.ptce_id, "PtceMemberJoined")?;
+            projects::set_ptce_member(tx, ptce, &m.partner_id, v, on, None).await?;
+        }
+        PTCE_MEMBER_LEFT => {
+            let m = decode::<PtceMemberLeft>(p, "PtceMemberLeft")?;
+            let v = version(m.meta.as_ref(), "PtceMemberLeft")?;
+            let on = text_date(&m.left_on, "PtceMemberLeft.left_on")?
+                .or(occurred_on(m.meta.as_ref()))
+                .ok_or_else(|| HandlerError::Poison("PtceMemberLeft without a date".into()))?;
+            let ptce = id(&m.ptce_id, "PtceMemberLeft")?;
+            projects::set_ptce_member(tx, ptce, &m.partner_id, v, None, Some(on)).await?;
+        }
+        INITIATIVE_CREATED => {
+            let m = decode::<InitiativeCreated>(p, "InitiativeCreated")?;
+            let f = InitiativeFacts {
+                initiative_id: id(&m.initiative_id, "InitiativeCreated")?,
+                version: version(m.meta.as_ref(), "InitiativeCreated")?,
+                since: text_date(&m.since, "InitiativeCreated.since")?,
+                created_on: occurred_on(m.meta.as_ref()),
+                kind: m.kind,
+                territory: m.territory,
+                stage: m.stage,
+            };
+            projects::upsert_initiative(tx, &f).await?;
+        }
+        INITIATIVE_STAGE_CHANGED => {
+            let m = decode::<InitiativeStageChanged>(p, "InitiativeStageChanged")?;
+            let v = version(m.meta.as_ref(), "InitiativeStageChanged")?;
+            let on = text_date(&m.on, "InitiativeStageChanged.on")?
+                .or(occurred_on(m.meta.as_ref()))
+                .ok_or_else(|| HandlerError::Poison("InitiativeStageChanged without a date".into()))?;
+            let initiative = id(&m.initiative_id, "InitiativeStageChanged")?;
+            projects::change_initiative_stage(tx, initiative, v, &m.from_stage, &m.to_stage, on).await?;
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn decode<M: prost::Message + Default>(payload: &[u8], name: &str) -> Result<M, HandlerError> {

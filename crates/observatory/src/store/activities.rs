@@ -32,6 +32,10 @@ pub struct ActivityFacts {
     pub publics: Vec<String>,
     pub campaign: Option<String>,
     pub departement_code: Option<String>,
+    /// Start date (UTC) of the first session, if it has any.
+    pub starts_on: Option<chrono::NaiveDate>,
+    /// Organisers and co-organisers (partner ids): the partners involved.
+    pub partner_ids: Vec<String>,
     /// Present on `ActivityCompleted` only; `None` keeps the counts the activity has.
     pub attendance: Option<Attendance>,
 }
@@ -58,16 +62,24 @@ pub async fn upsert(conn: &mut PgConnection, f: &ActivityFacts) -> Result<bool, 
     .map(keep)
     .join(", ");
     let describe = |c: &str| format!("{c} = CASE WHEN p.version < EXCLUDED.version THEN EXCLUDED.{c} ELSE p.{c} END");
-    let description = ["kind", "axes", "publics", "campaign", "departement_code"]
-        .map(describe)
-        .join(", ");
+    let description = [
+        "kind",
+        "axes",
+        "publics",
+        "campaign",
+        "departement_code",
+        "starts_on",
+        "partner_ids",
+    ]
+    .map(describe)
+    .join(", ");
     // $3 NULL (an update): no status, status_version 0; $17 false: no outcome, outcome_version 0.
     let sql = format!(
         "INSERT INTO activity_projection AS p (activity_id, version, status_version, outcome_version, status, kind, axes, \
              publics, campaign, departement_code, attendees, female, male, sex_not_given, under_26, age_26_49, \
-             age_50_and_over, age_not_given) \
+             age_50_and_over, age_not_given, starts_on, partner_ids) \
          VALUES ($1, $2, CASE WHEN $3::text IS NULL THEN 0 ELSE $2 END, CASE WHEN $17 THEN $2 ELSE 0 END, \
-             coalesce($3, 'draft'), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+             coalesce($3, 'draft'), $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $18, $19) \
          ON CONFLICT (activity_id) DO UPDATE SET {description}, {counts}, \
              status = CASE WHEN p.status_version < EXCLUDED.status_version THEN EXCLUDED.status ELSE p.status END, \
              version = GREATEST(p.version, EXCLUDED.version), \
@@ -95,6 +107,8 @@ pub async fn upsert(conn: &mut PgConnection, f: &ActivityFacts) -> Result<bool, 
         .bind(a.age_50_and_over)
         .bind(a.age_not_given)
         .bind(has_attendance)
+        .bind(f.starts_on)
+        .bind(&f.partner_ids)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 || !has_attendance {

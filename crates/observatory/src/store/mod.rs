@@ -5,6 +5,7 @@ pub mod activities;
 pub mod cube;
 pub mod datasets;
 pub mod partners;
+pub mod projects;
 pub mod sirene;
 
 use sqlx::PgConnection;
@@ -20,6 +21,12 @@ pub async fn reset_projections(conn: &mut PgConnection, consumers: &[&str]) -> R
     sqlx::query("DELETE FROM partner_projection")
         .execute(&mut *conn)
         .await?;
+    // Activities (their counts by public cascade) and the projections of issue 6.
+    for table in ["activity_projection"].into_iter().chain(projects::TABLES) {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {table}")))
+            .execute(&mut *conn)
+            .await?;
+    }
     sqlx::query("DELETE FROM processed_events WHERE consumer = ANY($1)")
         .bind(consumers)
         .execute(&mut *conn)

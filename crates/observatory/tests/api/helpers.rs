@@ -22,6 +22,8 @@ use tonic::transport::Channel;
 use uuid::Uuid;
 
 pub struct TestApp {
+    /// The gRPC address, for the clients of the other services (ActionPlan, Reports).
+    pub addr: std::net::SocketAddr,
     pub pool: PgPool,
     /// The public dashboard (HTTP) and the gRPC address (for other clients, such as Resources).
     pub http_addr: std::net::SocketAddr,
@@ -54,6 +56,7 @@ pub async fn spawn_app() -> TestApp {
         .expect("connect");
     let jetstream = stream.jetstream().await;
     TestApp {
+        addr,
         pool,
         http_addr,
         grpc_addr: addr,

@@ -11,4 +11,6 @@ mod indicators;
 mod partner_projection;
 mod projections;
 mod resources;
+mod reports;
+mod reports_cli;
 mod sirene;
