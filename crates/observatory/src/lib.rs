@@ -7,8 +7,10 @@
 //! - [`store`]: datasets, facts, projections and the queries over them (sqlx).
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
+//! - [`access`]: who may call each method (the access table).
 //! - [`config`], [`app`]: settings, and building/running the service.
 
+pub mod access;
 pub mod app;
 pub mod config;
 pub mod domain;

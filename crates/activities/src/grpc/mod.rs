@@ -10,6 +10,7 @@
 pub mod activities;
 pub mod calendar;
 pub mod convert;
+pub mod guard;
 pub mod practices;
 pub mod registrations;
 
@@ -17,7 +18,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use ess_proto::activities::v1::{self as pb, activities_server::Activities};
-use platform::grpc::{FieldViolation, internal, invalid_argument};
+use platform::{
+    audit::AuditTarget,
+    grpc::{FieldViolation, internal, invalid_argument},
+};
 use sqlx::PgPool;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Code, Request, Response, Status};
@@ -234,14 +238,23 @@ impl Activities for ActivitiesService {
     }
 
     async fn register(&self, request: Request<pb::RegisterRequest>) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.register(request.into_inner()).await?))
+        guard::same_partner(guard::scope(&request)?, &request.get_ref().organisation_id)?;
+        let response = self.register(request.into_inner()).await?;
+        let id = response.registration.as_ref().map(|r| r.id.clone()).unwrap_or_default();
+        Ok(AuditTarget::tag(Response::new(response), id))
     }
 
     async fn cancel_registration(
         &self,
         request: Request<pb::RegistrationIdRequest>,
     ) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.cancel_registration(request.into_inner()).await?))
+        self.own_registration(guard::scope(&request)?, &request.get_ref().id)
+            .await?;
+        let id = request.get_ref().id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.cancel_registration(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn record_attendance(
@@ -255,7 +268,14 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListRegistrationsRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
-        Ok(Response::new(self.list_registrations(request.into_inner()).await?))
+        let own = guard::scope(&request)?;
+        let mut response = self.list_registrations(request.into_inner()).await?;
+        if let Some(own) = own {
+            // A partner sees its own people only; the others are not hinted at.
+            let own = own.to_string();
+            response.registrations.retain(|r| r.organisation_id == own);
+        }
+        Ok(Response::new(response))
     }
 
     async fn erase_registrant(
@@ -269,6 +289,7 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListPartnerParticipationRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
+        guard::same_partner(guard::scope(&request)?, &request.get_ref().partner_id)?;
         Ok(Response::new(
             self.list_partner_participation(request.into_inner()).await?,
         ))

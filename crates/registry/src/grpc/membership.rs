@@ -275,6 +275,7 @@ impl Membership for MembershipService {
         &self,
         request: Request<GetMembershipRequest>,
     ) -> Result<Response<MembershipResponse>, Status> {
+        super::guard::partner(&request, &request.get_ref().partner_id)?;
         Ok(Response::new(self.get(request.into_inner()).await?))
     }
 
