@@ -259,6 +259,11 @@ pub struct BearerInterceptor {
 }
 
 impl BearerInterceptor {
+    /// No token at all: calls reach only health and reflection (the rest answer `UNAUTHENTICATED`).
+    pub fn anonymous() -> Self {
+        Self { header: None }
+    }
+
     /// Sends `token` with every call. A token that is not valid header text is sent as nothing,
     /// and the server answers `UNAUTHENTICATED`.
     pub fn new(token: &crate::secret::Secret) -> Self {

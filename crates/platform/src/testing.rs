@@ -61,6 +61,17 @@ pub fn token(access: Access) -> Secret {
         .expect("signing a test token")
 }
 
+/// The auth a server under test enforces: [`token`]'s tokens against `table` (and the
+/// platform's own table), without an audit database.
+pub fn test_auth(table: &'static [crate::access::MethodAccess]) -> crate::access::Auth {
+    let verifier = crate::auth::TokenVerifier::from_args(&auth_args()).expect("the test key verifies");
+    crate::access::Auth::new(
+        verifier,
+        crate::access::AccessTable::new([crate::access::PLATFORM_ACCESS, table]),
+        None,
+    )
+}
+
 /// `channel` with an admin token on every call: what the existing tests use.
 pub fn admin(channel: tonic::transport::Channel) -> AuthChannel {
     with_token(channel, &token(Access::Admin))

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use chrono_tz::Europe::Paris;
 use ess_proto::activities::v1::{self as pb, activities_client::ActivitiesClient};
-use platform::grpc::TraceContextInterceptor;
+use platform::grpc::BearerInterceptor;
 use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
@@ -18,12 +18,12 @@ use crate::{
     failure::{Failure, Service},
 };
 
-type Client = ActivitiesClient<InterceptedService<Channel, TraceContextInterceptor>>;
+type Client = ActivitiesClient<InterceptedService<Channel, BearerInterceptor>>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
     Ok(ActivitiesClient::with_interceptor(
         channel(Service::Activities, &global.activities_url, global.timeout)?,
-        TraceContextInterceptor,
+        global.bearer()?,
     ))
 }
 

@@ -8,7 +8,7 @@ use ess_proto::registry::v1::{
 use tonic::{service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
-use platform::grpc::TraceContextInterceptor;
+use platform::grpc::BearerInterceptor;
 
 use super::{
     call, channel,
@@ -23,12 +23,12 @@ use crate::{
     view::PartnerView,
 };
 
-type Client = PartnerRegistryClient<InterceptedService<Channel, TraceContextInterceptor>>;
+type Client = PartnerRegistryClient<InterceptedService<Channel, BearerInterceptor>>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
     Ok(PartnerRegistryClient::with_interceptor(
         channel(Service::Registry, &global.registry_url, global.timeout)?,
-        TraceContextInterceptor,
+        global.bearer()?,
     ))
 }
 

@@ -10,7 +10,6 @@ use ess_proto::registry::v1::{
     import_sirene_request::Part, sirene_import_client::SireneImportClient,
 };
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use platform::grpc::TraceContextInterceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tracing::field::Empty;
 
@@ -112,7 +111,7 @@ pub async fn import(global: &GlobalArgs, args: &SireneImportArgs) -> Result<Sire
     );
     let mut client = SireneImportClient::with_interceptor(
         channel(Service::Registry, url, global.timeout)?,
-        TraceContextInterceptor,
+        global.bearer()?,
     );
     // No grpc-timeout on the request: an import of the national files takes longer than --timeout.
     let mut stream = call(

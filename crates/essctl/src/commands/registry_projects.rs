@@ -4,7 +4,6 @@
 use ess_proto::registry::v1::{
     self as pb, initiatives_client::InitiativesClient, membership_client::MembershipClient, ptces_client::PtcesClient,
 };
-use platform::grpc::TraceContextInterceptor;
 use tracing::{Span, field::Empty};
 
 use super::{
@@ -44,7 +43,7 @@ fn bad_answer(global: &GlobalArgs, what: &str) -> Failure {
 /// `essctl membership …`
 pub async fn membership(global: &GlobalArgs, command: &MembershipCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = MembershipClient::with_interceptor(channel(Service::Registry, url, t)?, TraceContextInterceptor);
+    let mut client = MembershipClient::with_interceptor(channel(Service::Registry, url, t)?, global.bearer()?);
     const SVC: &str = "ess.registry.v1.Membership";
     let answer = match command {
         MembershipCommand::Show { partner_id } => {
@@ -131,7 +130,7 @@ fn ptce_status(s: PtceStatusArg) -> pb::PtceStatus {
 /// `essctl ptce …`
 pub async fn ptce(global: &GlobalArgs, command: &PtceCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = PtcesClient::with_interceptor(channel(Service::Registry, url, t)?, TraceContextInterceptor);
+    let mut client = PtcesClient::with_interceptor(channel(Service::Registry, url, t)?, global.bearer()?);
     const SVC: &str = "ess.registry.v1.Ptces";
     let answer = match command {
         PtceCommand::List => {
@@ -240,7 +239,7 @@ fn stage(s: StageArg) -> pb::InitiativeStage {
 /// `essctl initiative …`
 pub async fn initiative(global: &GlobalArgs, command: &InitiativeCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = InitiativesClient::with_interceptor(channel(Service::Registry, url, t)?, TraceContextInterceptor);
+    let mut client = InitiativesClient::with_interceptor(channel(Service::Registry, url, t)?, global.bearer()?);
     const SVC: &str = "ess.registry.v1.Initiatives";
     let answer = match command {
         InitiativeCommand::List {

@@ -14,7 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::{codegen::InterceptedService, transport::Channel};
 use tracing::{Span, field::Empty};
 
-use platform::grpc::TraceContextInterceptor;
+use platform::grpc::BearerInterceptor;
 
 use super::{
     call, channel, request,
@@ -43,7 +43,7 @@ pub async fn partners_by_departement(global: &GlobalArgs) -> Result<DepartementS
     );
     let mut client = ObservatoryClient::with_interceptor(
         channel(Service::Observatory, url, global.timeout)?,
-        TraceContextInterceptor,
+        global.bearer()?,
     );
     let response = call(
         Service::Observatory,
@@ -63,7 +63,7 @@ fn observatory(
     method: &'static str,
 ) -> Result<
     (
-        ObservatoryClient<InterceptedService<Channel, TraceContextInterceptor>>,
+        ObservatoryClient<InterceptedService<Channel, BearerInterceptor>>,
         Span,
     ),
     Failure,
@@ -83,7 +83,7 @@ fn observatory(
     );
     let client = ObservatoryClient::with_interceptor(
         channel(Service::Observatory, url, global.timeout)?,
-        TraceContextInterceptor,
+        global.bearer()?,
     );
     Ok((client, span))
 }

@@ -18,12 +18,15 @@ use platform::{
 use prost::Message as _;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use platform::{grpc::AuthChannel, testing::admin};
 use tonic::transport::Channel;
 use uuid::Uuid;
 
 pub struct TestApp {
     pub pool: PgPool,
-    pub client: ObservatoryClient<Channel>,
+    pub client: ObservatoryClient<AuthChannel>,
+    /// The raw channel, for clients with other tokens.
+    pub channel: Channel,
     pub stream: TestStream,
     pub jetstream: async_nats::jetstream::Context,
     shutdown: CancellationToken,
@@ -51,7 +54,8 @@ pub async fn spawn_app() -> TestApp {
     let jetstream = stream.jetstream().await;
     TestApp {
         pool,
-        client: ObservatoryClient::new(channel),
+        client: ObservatoryClient::new(admin(channel.clone())),
+        channel,
         stream,
         jetstream,
         shutdown,
