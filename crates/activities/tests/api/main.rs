@@ -2,6 +2,7 @@
 //! (organisers are validated there): one binary, a module per RPC group.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod authz;
 mod activities;
 mod cli;
 mod helpers;
