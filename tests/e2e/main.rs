@@ -3,6 +3,7 @@
 //! matter (traces per service, configuration errors at start).
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
+mod authz;
 mod compose;
 mod config;
 mod helpers;
