@@ -8,6 +8,9 @@
 #   deploy/run-local.sh status              what runs; exit 1 when a service is down
 #
 # OTEL_EXPORTER_OTLP_ENDPOINT and RUST_LOG, when set, are passed to the services.
+# Auth: the first start makes an Ed25519 key pair in .run/ (auth_private.pem stays here; the
+# services get auth_public.pem); every start issues the activities service's registry token and
+# a 12-hour admin token for essctl (.run/admin_token).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -112,7 +115,11 @@ start_service() {
         "NATS_URL=nats://$ESS_NATS_HOST:$ESS_NATS_PORT"
         "GRPC_ADDR=127.0.0.1:${PORT[$svc]}"
     )
-    [[ $svc != activities ]] || env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
+    env_vars+=("ESS_AUTH_PUBLIC_KEY_FILE=$RUN_DIR/auth_public.pem")
+    if [[ $svc == activities ]]; then
+        env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
+        env_vars+=("REGISTRY_TOKEN=$(<"$RUN_DIR/registry_token")")
+    fi
     [[ -z ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]] || env_vars+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
     [[ -z ${RUST_LOG:-} ]] || env_vars+=("RUST_LOG=$RUST_LOG")
     # setsid execs in place here (a background subshell is no group leader), so $! is the binary.
@@ -144,6 +151,22 @@ wait_ready() {
     done
 }
 
+# setup_auth ESSCTL: the key pair (first start only), then fresh tokens: the activities
+# service's `service` token for the registry and an admin token for essctl. Tokens are files
+# readable by this user only.
+setup_auth() {
+    local essctl=$1 key=$RUN_DIR/auth_private.pem
+    if [[ ! -f $key ]]; then
+        ess_log "making the auth key pair in .run/ (auth_private.pem signs tokens: keep it here)"
+        "$essctl" auth keygen --out-dir "$RUN_DIR" >/dev/null
+    fi
+    (
+        umask 077
+        "$essctl" auth issue --key-file "$key" --role service --subject activities --ttl 720h >"$RUN_DIR/registry_token"
+        "$essctl" auth issue --key-file "$key" --role admin --subject "local-admin-${USER:-$(id -un)}" --ttl 12h >"$RUN_DIR/admin_token"
+    )
+}
+
 start() {
     local profile=release cargo_profile=(--release)
     while (($#)); do
@@ -162,6 +185,7 @@ start() {
     cargo build "${cargo_profile[@]}" -p registry -p activities -p observatory -p essctl
 
     mkdir -p "$RUN_DIR"
+    setup_auth "$ROOT/target/$profile/essctl"
     stop_services quiet
     local svc
     for svc in "${SERVICES[@]}"; do
@@ -182,6 +206,10 @@ start() {
 
 The ESS platform runs ($profile build):
 $(status)
+
+Every call needs a token. An admin token (12 h) is in .run/admin_token:
+  export ESS_TOKEN=\$(cat .run/admin_token)      # or: $essctl --token-file .run/admin_token ...
+Other roles: $essctl auth issue --key-file .run/auth_private.pem --role partner --subject coop-1 --partner <ID>
 
 Try it:
   $essctl partner create --name "Coop Test" --siret 73282932000074 --commune 14118
