@@ -70,8 +70,16 @@ fn rpcs(descriptor_set: &[u8]) -> Vec<Rpc> {
 fn services() -> [(&'static str, &'static [u8], &'static [MethodAccess]); 3] {
     [
         ("registry", ess_proto::REGISTRY_DESCRIPTOR_SET, registry::access::ACCESS),
-        ("activities", ess_proto::ACTIVITIES_DESCRIPTOR_SET, activities::access::ACCESS),
-        ("observatory", ess_proto::OBSERVATORY_DESCRIPTOR_SET, observatory::access::ACCESS),
+        (
+            "activities",
+            ess_proto::ACTIVITIES_DESCRIPTOR_SET,
+            activities::access::ACCESS,
+        ),
+        (
+            "observatory",
+            ess_proto::OBSERVATORY_DESCRIPTOR_SET,
+            observatory::access::ACCESS,
+        ),
     ]
 }
 
@@ -235,7 +243,10 @@ fn bad_tokens() -> Vec<(&'static str, Option<Secret>)> {
         ("no token", None),
         ("garbage", Some(Secret::new("not-a-jwt"))),
         ("expired", Some(issuer.sign(&expired).unwrap())),
-        ("signed with another key", Some(forger.issue("forger", Access::Admin, Duration::from_secs(60)).unwrap())),
+        (
+            "signed with another key",
+            Some(forger.issue("forger", Access::Admin, Duration::from_secs(60)).unwrap()),
+        ),
         ("wrong audience", Some(issuer.sign(&wrong_audience).unwrap())),
         ("wrong issuer", Some(issuer.sign(&wrong_issuer).unwrap())),
     ]
@@ -273,7 +284,10 @@ async fn every_rpc_answers_every_role_and_every_bad_token_as_declared() {
                 calls += 1;
                 let got = call(&channel, rpc, token.as_ref()).await;
                 if got != Code::Unauthenticated {
-                    wrong.push(format!("{name} {} with {what}: {got:?}, expected Unauthenticated", rpc.path));
+                    wrong.push(format!(
+                        "{name} {} with {what}: {got:?}, expected Unauthenticated",
+                        rpc.path
+                    ));
                 }
             }
             for role in Role::ALL {
@@ -294,7 +308,12 @@ async fn every_rpc_answers_every_role_and_every_bad_token_as_declared() {
         }
     }
     assert!(calls > 500, "the matrix covers every RPC ({calls} calls)");
-    assert!(wrong.is_empty(), "{} unexpected answers:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} unexpected answers:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }
 
 /// The code of an answer (OK for a success).

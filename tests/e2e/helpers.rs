@@ -9,9 +9,13 @@ use ess_proto::{
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
 use platform::testing::{TestDatabase, TestStream, common_args, init_test_logging};
+use platform::{
+    auth::Access,
+    grpc::AuthChannel,
+    testing::{admin, token},
+};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use platform::{auth::Access, grpc::AuthChannel, testing::{admin, token}};
 use tonic::transport::Channel;
 
 pub struct Platform {

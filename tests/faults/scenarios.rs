@@ -218,7 +218,11 @@ async fn a_poisoned_message_is_dead_lettered_and_applied_once_replayed_after_the
         .unwrap();
 
     let mut client = PartnerRegistryClient::new(platform::testing::admin(
-        tonic::transport::Channel::from_shared(d.registry_url()).unwrap().connect().await.unwrap(),
+        tonic::transport::Channel::from_shared(d.registry_url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
     ));
     let mut ledger = Ledger::default();
     for n in 0..30u32 {

@@ -14,18 +14,31 @@ pub const ACCESS: &[MethodAccess] = &[
     MethodAccess::write("/ess.activities.v1.Activities/ScheduleActivity", roles::STAFF),
     MethodAccess::write("/ess.activities.v1.Activities/CancelActivity", roles::STAFF),
     MethodAccess::write("/ess.activities.v1.Activities/CompleteActivity", roles::STAFF),
-    MethodAccess::read("/ess.activities.v1.Activities/ListActivities", roles::STAFF_AND_PARTNERS),
+    MethodAccess::read(
+        "/ess.activities.v1.Activities/ListActivities",
+        roles::STAFF_AND_PARTNERS,
+    ),
     // The public calendar: scheduled and completed activities, no personal data.
     MethodAccess::read("/ess.activities.v1.Activities/GetCalendar", roles::EVERYONE),
     // Registrations: a partner registers its own people and sees only its own registrations.
     MethodAccess::write("/ess.activities.v1.Activities/Register", roles::STAFF_AND_PARTNERS).object_checked(),
-    MethodAccess::write("/ess.activities.v1.Activities/CancelRegistration", roles::STAFF_AND_PARTNERS)
-        .object_checked(),
+    MethodAccess::write(
+        "/ess.activities.v1.Activities/CancelRegistration",
+        roles::STAFF_AND_PARTNERS,
+    )
+    .object_checked(),
     MethodAccess::write("/ess.activities.v1.Activities/RecordAttendance", roles::STAFF),
-    MethodAccess::read("/ess.activities.v1.Activities/ListRegistrations", roles::STAFF_AND_PARTNERS).object_checked(),
+    MethodAccess::read(
+        "/ess.activities.v1.Activities/ListRegistrations",
+        roles::STAFF_AND_PARTNERS,
+    )
+    .object_checked(),
     MethodAccess::write("/ess.activities.v1.Activities/EraseRegistrant", roles::STAFF),
-    MethodAccess::read("/ess.activities.v1.Activities/ListPartnerParticipation", roles::STAFF_AND_PARTNERS)
-        .object_checked(),
+    MethodAccess::read(
+        "/ess.activities.v1.Activities/ListPartnerParticipation",
+        roles::STAFF_AND_PARTNERS,
+    )
+    .object_checked(),
     // Practices (capitalised good practices): written by staff, read by partners.
     MethodAccess::write("/ess.activities.v1.Activities/CreatePractice", roles::STAFF),
     MethodAccess::write("/ess.activities.v1.Activities/PublishPractice", roles::STAFF),

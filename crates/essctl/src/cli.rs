@@ -184,6 +184,9 @@ pub enum Command {
     Sirene(crate::commands::registry_cli::SireneCommand),
     /// Ask services whether they are SERVING (grpc.health.v1); exit 0 only if all of them are.
     Health(HealthArgs),
+    /// The audit log of a service's writes (staff).
+    #[command(subcommand)]
+    Audit(crate::commands::audit::AuditCommand),
     /// Key pairs and bearer tokens (no service is called).
     #[command(subcommand)]
     Auth(crate::commands::auth::AuthCommand),

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod activity_cli;
 pub mod activity_view;
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod partner;

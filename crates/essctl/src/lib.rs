@@ -67,6 +67,7 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         Command::Activity(command) => commands::activity::run(global, command).await,
         Command::Practice(command) => commands::activity::run_practice(global, command).await,
         Command::Auth(command) => commands::auth::run(command),
+        Command::Audit(command) => commands::audit::run(global, command).await,
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
             let answer = render::health(&health, global.output)?;

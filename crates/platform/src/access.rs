@@ -238,7 +238,10 @@ where
         if is_open(&path) {
             return Box::pin(self.inner.call(req));
         }
-        let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let header = req
+            .headers()
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let (principal, rule) = match self.auth.decide(&path, header) {
             Ok(decided) => decided,
             Err(status) => {

@@ -155,9 +155,7 @@ impl audit_server::Audit for AuditService {
              ORDER BY id DESC LIMIT $7",
         )
         .bind(opt(&req.subject))
-        .bind(opt(req.method.trim_start_matches('/')).map(|m| {
-            if m.contains('/') { format!("/{m}") } else { m }
-        }))
+        .bind(opt(req.method.trim_start_matches('/')).map(|m| if m.contains('/') { format!("/{m}") } else { m }))
         .bind(since)
         .bind(until)
         .bind(before)

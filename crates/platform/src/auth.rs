@@ -231,8 +231,7 @@ impl TokenVerifier {
                 .with_context(|| format!("reading ESS_AUTH_PUBLIC_KEY_FILE={}", path.display()))?,
             (None, None) => anyhow::bail!("set ESS_AUTH_PUBLIC_KEY_FILE or ESS_AUTH_PUBLIC_KEY"),
         };
-        Self::new(&pem, &args.issuer, &args.audience)
-            .context("ESS_AUTH_PUBLIC_KEY_FILE / ESS_AUTH_PUBLIC_KEY")
+        Self::new(&pem, &args.issuer, &args.audience).context("ESS_AUTH_PUBLIC_KEY_FILE / ESS_AUTH_PUBLIC_KEY")
     }
 
     /// The principal `token` names, if it is genuine, fresh and ours.
@@ -313,7 +312,8 @@ impl TokenIssuer {
 
     /// Signs arbitrary claims (tests use it for expired or foreign tokens).
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<Secret> {
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), claims, &self.key).context("signing the token")?;
+        let token =
+            jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), claims, &self.key).context("signing the token")?;
         Ok(Secret::new(token))
     }
 }
@@ -369,7 +369,9 @@ mod tests {
     fn an_issued_token_verifies_into_its_principal() {
         let (issuer, verifier) = pair();
         let id = Uuid::now_v7();
-        let token = issuer.issue("alice", Access::Partner(id), Duration::from_secs(60)).unwrap();
+        let token = issuer
+            .issue("alice", Access::Partner(id), Duration::from_secs(60))
+            .unwrap();
         let p = verifier.verify(token.expose()).unwrap();
         assert_eq!(p.subject(), "alice");
         assert_eq!(p.partner_id(), Some(id));

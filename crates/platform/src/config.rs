@@ -37,11 +37,19 @@ pub struct CommonArgs {
 #[derive(Debug, Clone, Args)]
 pub struct AuthArgs {
     /// File holding the Ed25519 public key (PEM, `BEGIN PUBLIC KEY`) that verifies bearer tokens.
-    #[arg(long = "auth-public-key-file", env = "ESS_AUTH_PUBLIC_KEY_FILE", required_unless_present = "public_key")]
+    #[arg(
+        long = "auth-public-key-file",
+        env = "ESS_AUTH_PUBLIC_KEY_FILE",
+        required_unless_present = "public_key"
+    )]
     pub public_key_file: Option<std::path::PathBuf>,
 
     /// The same public key inline (PEM text), instead of a file.
-    #[arg(long = "auth-public-key", env = "ESS_AUTH_PUBLIC_KEY", conflicts_with = "public_key_file")]
+    #[arg(
+        long = "auth-public-key",
+        env = "ESS_AUTH_PUBLIC_KEY",
+        conflicts_with = "public_key_file"
+    )]
     pub public_key: Option<String>,
 
     /// Expected `iss` of every token.

@@ -15,12 +15,20 @@ pub const ACCESS: &[MethodAccess] = &[
     // activities service (role `service`) may only look a partner up by id, without contacts.
     MethodAccess::write("/ess.registry.v1.PartnerRegistry/CreatePartner", roles::STAFF),
     MethodAccess::read("/ess.registry.v1.PartnerRegistry/GetPartner", PARTNERS_AND_SERVICES).object_checked(),
-    MethodAccess::write("/ess.registry.v1.PartnerRegistry/UpdatePartner", roles::STAFF_AND_PARTNERS).object_checked(),
+    MethodAccess::write(
+        "/ess.registry.v1.PartnerRegistry/UpdatePartner",
+        roles::STAFF_AND_PARTNERS,
+    )
+    .object_checked(),
     MethodAccess::write("/ess.registry.v1.PartnerRegistry/ArchivePartner", roles::STAFF),
     MethodAccess::read("/ess.registry.v1.PartnerRegistry/LookupPartners", roles::STAFF),
     MethodAccess::read("/ess.registry.v1.PartnerRegistry/ListPartners", roles::STAFF),
     MethodAccess::write("/ess.registry.v1.PartnerRegistry/AddContact", roles::STAFF_AND_PARTNERS).object_checked(),
-    MethodAccess::write("/ess.registry.v1.PartnerRegistry/EraseContact", roles::STAFF_AND_PARTNERS).object_checked(),
+    MethodAccess::write(
+        "/ess.registry.v1.PartnerRegistry/EraseContact",
+        roles::STAFF_AND_PARTNERS,
+    )
+    .object_checked(),
     // CRESS membership and affiliations: kept by staff; a partner may read its own.
     MethodAccess::write("/ess.registry.v1.Membership/JoinCress", roles::STAFF),
     MethodAccess::write("/ess.registry.v1.Membership/LeaveCress", roles::STAFF),

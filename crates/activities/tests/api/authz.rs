@@ -44,7 +44,11 @@ async fn a_partner_registers_its_own_people_and_sees_only_its_own_registrations(
     assert_eq!(for_someone_else.code(), Code::PermissionDenied);
     let for_no_one = as_a.register(registration(&session, 5)).await.unwrap_err();
     assert_eq!(for_no_one.code(), Code::PermissionDenied);
-    assert_eq!(app.count("registrations").await, 3, "nothing written for the refused ones");
+    assert_eq!(
+        app.count("registrations").await,
+        3,
+        "nothing written for the refused ones"
+    );
 
     let seen = as_a
         .list_registrations(ListRegistrationsRequest {
@@ -55,7 +59,10 @@ async fn a_partner_registers_its_own_people_and_sees_only_its_own_registrations(
         .into_inner()
         .registrations;
     let mine_id = mine.registration.unwrap().id;
-    assert_eq!(seen.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [mine_id.as_str()]);
+    assert_eq!(
+        seen.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        [mine_id.as_str()]
+    );
     let all = app
         .client
         .clone()

@@ -13,12 +13,16 @@ use ess_proto::{
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
 use platform::{
+    auth::Access,
+    grpc::AuthChannel,
+    testing::{admin, token},
+};
+use platform::{
     bus::headers,
     testing::{TestDatabase, TestStream, common_args, free_port, init_test_logging, nats_url, poll_until},
 };
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use platform::{auth::Access, grpc::AuthChannel, testing::{admin, token}};
 use tonic::transport::Channel;
 
 pub struct TestApp {

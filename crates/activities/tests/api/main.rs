@@ -2,8 +2,8 @@
 //! (organisers are validated there): one binary, a module per RPC group.
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
-mod authz;
 mod activities;
+mod authz;
 mod cli;
 mod helpers;
 mod listings;

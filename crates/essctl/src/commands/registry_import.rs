@@ -109,10 +109,8 @@ pub async fn import(global: &GlobalArgs, args: &SireneImportArgs) -> Result<Sire
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = SireneImportClient::with_interceptor(
-        channel(Service::Registry, url, global.timeout)?,
-        global.bearer()?,
-    );
+    let mut client =
+        SireneImportClient::with_interceptor(channel(Service::Registry, url, global.timeout)?, global.bearer()?);
     // No grpc-timeout on the request: an import of the national files takes longer than --timeout.
     let mut stream = call(
         Service::Registry,

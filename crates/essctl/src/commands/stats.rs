@@ -41,10 +41,8 @@ pub async fn partners_by_departement(global: &GlobalArgs) -> Result<DepartementS
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = ObservatoryClient::with_interceptor(
-        channel(Service::Observatory, url, global.timeout)?,
-        global.bearer()?,
-    );
+    let mut client =
+        ObservatoryClient::with_interceptor(channel(Service::Observatory, url, global.timeout)?, global.bearer()?);
     let response = call(
         Service::Observatory,
         url,
@@ -61,13 +59,7 @@ fn observatory(
     global: &GlobalArgs,
     command: &'static str,
     method: &'static str,
-) -> Result<
-    (
-        ObservatoryClient<InterceptedService<Channel, BearerInterceptor>>,
-        Span,
-    ),
-    Failure,
-> {
+) -> Result<(ObservatoryClient<InterceptedService<Channel, BearerInterceptor>>, Span), Failure> {
     let url = global.observatory_url.as_str();
     let span = tracing::info_span!(
         parent: None,
@@ -81,10 +73,8 @@ fn observatory(
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let client = ObservatoryClient::with_interceptor(
-        channel(Service::Observatory, url, global.timeout)?,
-        global.bearer()?,
-    );
+    let client =
+        ObservatoryClient::with_interceptor(channel(Service::Observatory, url, global.timeout)?, global.bearer()?);
     Ok((client, span))
 }
 

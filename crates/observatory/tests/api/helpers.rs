@@ -15,10 +15,10 @@ use platform::{
     bus::headers,
     testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url},
 };
+use platform::{grpc::AuthChannel, testing::admin};
 use prost::Message as _;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use platform::{grpc::AuthChannel, testing::admin};
 use tonic::transport::Channel;
 use uuid::Uuid;
 

@@ -44,7 +44,10 @@ mod tests {
         assert_eq!(decide(&who, &format!(" {own} ")).ok(), Some(View::Full));
         let other = decide(&who, &Uuid::now_v7().to_string()).unwrap_err();
         assert_eq!(other.code(), tonic::Code::PermissionDenied);
-        assert_eq!(decide(&who, "not-a-uuid").unwrap_err().code(), tonic::Code::PermissionDenied);
+        assert_eq!(
+            decide(&who, "not-a-uuid").unwrap_err().code(),
+            tonic::Code::PermissionDenied
+        );
     }
 
     #[test]
@@ -52,7 +55,10 @@ mod tests {
         let id = Uuid::now_v7().to_string();
         assert_eq!(decide(&Principal::new("s", Access::Staff), &id).ok(), Some(View::Full));
         assert_eq!(decide(&Principal::new("a", Access::Admin), &id).ok(), Some(View::Full));
-        assert_eq!(decide(&Principal::new("x", Access::Service), &id).ok(), Some(View::WithoutContacts));
+        assert_eq!(
+            decide(&Principal::new("x", Access::Service), &id).ok(),
+            Some(View::WithoutContacts)
+        );
         assert!(decide(&Principal::new("u", Access::Public), &id).is_err());
     }
 }

@@ -8,10 +8,10 @@ use ess_proto::registry::v1::{
     sirene_import_client::SireneImportClient,
 };
 use platform::testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url};
+use platform::{grpc::AuthChannel, testing::admin};
 use registry::{App, Config};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
-use platform::{grpc::AuthChannel, testing::admin};
 use tonic::transport::Channel;
 
 pub struct TestApp {
