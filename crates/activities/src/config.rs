@@ -22,6 +22,6 @@ pub struct Config {
 
     /// This service's own bearer token for the registry (role `service`: it may only look
     /// partners up by id). Issue one with `essctl auth issue --role service --subject activities`.
-    #[arg(long, env = "REGISTRY_TOKEN")]
+    #[arg(long, env = "REGISTRY_TOKEN", hide_env_values = true)]
     pub registry_token: Secret,
 }

@@ -15,9 +15,9 @@ use ess_proto::registry::v1::{
     CreatePartnerRequest, GetPartnerRequest, partner_registry_client::PartnerRegistryClient,
 };
 use futures::StreamExt as _;
+use platform::grpc::AuthChannel;
 use serde::Serialize;
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use platform::grpc::AuthChannel;
 use tonic::transport::Endpoint;
 use uuid::Uuid;
 
@@ -189,7 +189,11 @@ async fn write(args: &Args, client: &PartnerRegistryClient<AuthChannel>, raw: &P
     Ok(rows)
 }
 
-async fn read(args: &Args, client: &PartnerRegistryClient<AuthChannel>, registry_db: &PgPool) -> anyhow::Result<Vec<Row>> {
+async fn read(
+    args: &Args,
+    client: &PartnerRegistryClient<AuthChannel>,
+    registry_db: &PgPool,
+) -> anyhow::Result<Vec<Row>> {
     let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM partners LIMIT 2000")
         .fetch_all(registry_db)
         .await?;

@@ -40,6 +40,7 @@ pub struct AuthArgs {
     #[arg(
         long = "auth-public-key-file",
         env = "ESS_AUTH_PUBLIC_KEY_FILE",
+        value_name = "ESS_AUTH_PUBLIC_KEY_FILE",
         required_unless_present = "public_key"
     )]
     pub public_key_file: Option<std::path::PathBuf>,
@@ -48,6 +49,7 @@ pub struct AuthArgs {
     #[arg(
         long = "auth-public-key",
         env = "ESS_AUTH_PUBLIC_KEY",
+        value_name = "ESS_AUTH_PUBLIC_KEY",
         conflicts_with = "public_key_file"
     )]
     pub public_key: Option<String>,
