@@ -245,7 +245,6 @@ where
         let (principal, rule) = match self.auth.decide(&path, header) {
             Ok(decided) => decided,
             Err(status) => {
-                tracing::Span::current().record("rpc.grpc.status_code", status.code() as i32);
                 return Box::pin(async move { Ok(status.into_http()) });
             }
         };

@@ -152,6 +152,17 @@ impl From<ApiError> for Status {
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
+/// The answer of an activity write, naming the activity for the audit log.
+fn activity_response(activity: pb::Activity) -> Response<pb::ActivityResponse> {
+    let id = activity.id.clone();
+    AuditTarget::tag(
+        Response::new(pb::ActivityResponse {
+            activity: Some(activity),
+        }),
+        id,
+    )
+}
+
 #[tonic::async_trait]
 impl Activities for ActivitiesService {
     async fn list_known_partners(
@@ -175,9 +186,7 @@ impl Activities for ActivitiesService {
 
     async fn create_activity(&self, request: Request<pb::CreateActivityRequest>) -> RpcResult<pb::ActivityResponse> {
         let activity = self.create_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn get_activity(&self, request: Request<pb::GetActivityRequest>) -> RpcResult<pb::ActivityResponse> {
@@ -189,9 +198,7 @@ impl Activities for ActivitiesService {
 
     async fn update_activity(&self, request: Request<pb::UpdateActivityRequest>) -> RpcResult<pb::ActivityResponse> {
         let activity = self.update_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn schedule_activity(
@@ -199,9 +206,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::ActivityTransitionRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.schedule_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn cancel_activity(
@@ -209,9 +214,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::ActivityTransitionRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.cancel_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn complete_activity(
@@ -219,9 +222,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::CompleteActivityRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.complete_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn list_activities(
@@ -282,7 +283,11 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::RegistrationIdRequest>,
     ) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.erase_registrant(request.into_inner()).await?))
+        let id = request.get_ref().id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.erase_registrant(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn list_partner_participation(
