@@ -33,10 +33,20 @@ impl AuditTarget {
     }
 }
 
+/// Longest wait for the audit insert: it runs before the answer leaves, so it must not hold the
+/// caller much longer than the write did.
+const RECORD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Records one write. Failures are logged (`platform.audit.write_failed`), never returned: the
-/// write itself has already happened.
+/// write itself has already happened. A write that failed because the database is out of reach
+/// (`UNAVAILABLE`) changed nothing and the audit insert would fail the same way after the pool's
+/// wait, delaying the answer: it is logged (`platform.audit.not_recorded`) instead.
 pub async fn record(pool: &PgPool, who: &Principal, method: &str, object_id: Option<&str>, outcome: Code) {
-    let result = sqlx::query(
+    if outcome == Code::Unavailable {
+        tracing::warn!(method, role = who.role().as_str(), "platform.audit.not_recorded");
+        return;
+    }
+    let insert = sqlx::query(
         "INSERT INTO audit_log (subject, role, partner_id, method, object_id, outcome) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(who.subject())
@@ -45,10 +55,11 @@ pub async fn record(pool: &PgPool, who: &Principal, method: &str, object_id: Opt
     .bind(method)
     .bind(object_id)
     .bind(code_name(outcome))
-    .execute(pool)
-    .await;
-    if let Err(e) = result {
-        tracing::error!(method, error = ?anyhow::Error::new(e), "platform.audit.write_failed");
+    .execute(pool);
+    match tokio::time::timeout(RECORD_TIMEOUT, insert).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(method, error = ?anyhow::Error::new(e), "platform.audit.write_failed"),
+        Err(_) => tracing::error!(method, timeout = ?RECORD_TIMEOUT, "platform.audit.write_failed"),
     }
 }
 
