@@ -11,6 +11,9 @@
 #
 # OTEL_EXPORTER_OTLP_ENDPOINT and RUST_LOG, when set, are passed to the services. `start` then
 # loads the synthetic demo (essctl seed demo; idempotent), unless ESS_SEED_DEMO=false.
+# Auth: the first start makes an Ed25519 key pair in .run/ (auth_private.pem stays here; the
+# services get auth_public.pem); every start issues the activities service's registry token and
+# a 12-hour admin token for essctl (.run/admin_token).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -191,7 +194,11 @@ start_service() {
         "NATS_PASSWORD=$(secret "nats-$svc")"
         "GRPC_ADDR=127.0.0.1:${PORT[$svc]}"
     )
-    [[ $svc != activities ]] || env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
+    env_vars+=("ESS_AUTH_PUBLIC_KEY_FILE=$RUN_DIR/auth_public.pem")
+    if [[ $svc == activities ]]; then
+        env_vars+=("REGISTRY_URL=http://127.0.0.1:${PORT[registry]}")
+        env_vars+=("REGISTRY_TOKEN=$(<"$RUN_DIR/registry_token")")
+    fi
     # The observatory's public dashboard: http://127.0.0.1:8080 (ESS_HTTP_PORT to move it).
     [[ $svc != observatory ]] || env_vars+=("HTTP_ADDR=127.0.0.1:${ESS_HTTP_PORT:-8080}")
     [[ -z ${OTEL_EXPORTER_OTLP_ENDPOINT:-} ]] || env_vars+=("OTEL_EXPORTER_OTLP_ENDPOINT=$OTEL_EXPORTER_OTLP_ENDPOINT")
@@ -228,8 +235,25 @@ wait_ready() {
     done
 }
 
-# The synthetic demo through the public APIs. essctl itself reads ESS_SEED_DEMO (false: no-op)
-# and finds what a previous start created, so restarting creates nothing more.
+# setup_auth ESSCTL: the key pair (first start only), then fresh tokens: the activities
+# service's `service` token for the registry and an admin token for essctl. Tokens are files
+# readable by this user only.
+setup_auth() {
+    local essctl=$1 key=$RUN_DIR/auth_private.pem
+    if [[ ! -f $key ]]; then
+        ess_log "making the auth key pair in .run/ (auth_private.pem signs tokens: keep it here)"
+        "$essctl" auth keygen --out-dir "$RUN_DIR" >/dev/null
+    fi
+    (
+        umask 077
+        "$essctl" auth issue --key-file "$key" --role service --subject activities --ttl 720h >"$RUN_DIR/registry_token"
+        "$essctl" auth issue --key-file "$key" --role admin --subject "local-admin-${USER:-$(id -un)}" --ttl 12h >"$RUN_DIR/admin_token"
+    )
+}
+
+# The synthetic demo through the public APIs, with the admin token. essctl itself reads
+# ESS_SEED_DEMO (false: no-op) and finds what a previous start created, so restarting creates
+# nothing more.
 seed_demo() {
     local essctl=$1
     if [[ ${ESS_SEED_DEMO:-true} == false ]]; then
@@ -239,7 +263,8 @@ seed_demo() {
     ess_log "seeding the synthetic demo (essctl seed demo; ESS_SEED_DEMO=false to skip)"
     "$essctl" --registry-url "http://127.0.0.1:${PORT[registry]}" \
         --activities-url "http://127.0.0.1:${PORT[activities]}" \
-        --observatory-url "http://127.0.0.1:${PORT[observatory]}" --timeout 30s seed demo ||
+        --observatory-url "http://127.0.0.1:${PORT[observatory]}" \
+        --token-file "$RUN_DIR/admin_token" --timeout 30s seed demo ||
         ess_die "the services run, but seeding the demo failed (see above); retry: $essctl seed demo"
 }
 
@@ -264,6 +289,7 @@ start() {
     cargo build "${cargo_profile[@]}" -p registry -p activities -p observatory -p essctl
 
     mkdir -p "$RUN_DIR"
+    setup_auth "$ROOT/target/$profile/essctl"
     stop_services quiet
     local svc
     for svc in "${SERVICES[@]}"; do
@@ -286,7 +312,11 @@ start() {
 The ESS platform runs ($profile build):
 $(status)
 
-Try it (the demo above is synthetic: every name ends with "(démo)"):
+Every call needs a token. An admin token (12 h) is in .run/admin_token:
+  export ESS_TOKEN=\$(cat .run/admin_token)      # or: $essctl --token-file .run/admin_token ...
+Other roles: $essctl auth issue --key-file .run/auth_private.pem --role partner --subject coop-1 --partner <ID>
+
+Try it (the demo is synthetic: every name ends with "(démo)"):
   $essctl doctor
   $essctl partner list --query démo
   $essctl events tail --limit 5

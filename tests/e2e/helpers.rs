@@ -9,17 +9,24 @@ use ess_proto::{
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
 use platform::testing::{TestDatabase, TestStream, common_args, init_test_logging};
+use platform::{
+    auth::Access,
+    grpc::AuthChannel,
+    testing::{admin, token},
+};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 pub struct Platform {
-    pub registry: PartnerRegistryClient<Channel>,
-    pub observatory: ObservatoryClient<Channel>,
+    pub registry: PartnerRegistryClient<AuthChannel>,
+    pub observatory: ObservatoryClient<AuthChannel>,
     pub registry_addr: std::net::SocketAddr,
+    pub observatory_addr: std::net::SocketAddr,
+    pub activities_addr: std::net::SocketAddr,
     pub registry_pool: PgPool,
     pub observatory_pool: PgPool,
-    pub activities: ActivitiesClient<Channel>,
+    pub activities: ActivitiesClient<AuthChannel>,
     _stream: TestStream,
     shutdown: CancellationToken,
     _dbs: [TestDatabase; 3],
@@ -61,6 +68,7 @@ pub async fn spawn_platform(nats_url: &str) -> Platform {
         common: common_args(&act_db, &stream),
         grpc_addr: any_port,
         registry_url: format!("http://{registry_addr}"),
+        registry_token: token(Access::Service),
     })
     .await
     .unwrap();
@@ -68,12 +76,14 @@ pub async fn spawn_platform(nats_url: &str) -> Platform {
     tokio::spawn(act.run(shutdown.clone()));
 
     Platform {
-        registry: PartnerRegistryClient::new(connect(registry_addr).await),
-        observatory: ObservatoryClient::new(connect(obs_addr).await),
+        registry: PartnerRegistryClient::new(admin(connect(registry_addr).await)),
+        observatory: ObservatoryClient::new(admin(connect(obs_addr).await)),
         registry_addr,
+        observatory_addr: obs_addr,
+        activities_addr,
         registry_pool,
         observatory_pool,
-        activities: ActivitiesClient::new(connect(activities_addr).await),
+        activities: ActivitiesClient::new(admin(connect(activities_addr).await)),
         _stream: stream,
         shutdown,
         _dbs: [reg_db, obs_db, act_db],

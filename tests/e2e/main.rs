@@ -5,6 +5,7 @@
 
 mod activity_trace;
 mod cluster;
+mod authz;
 mod compose;
 mod config;
 mod dashboard_browser;

@@ -41,6 +41,10 @@ async fn creating_a_partner_with_essctl_is_one_trace_down_to_the_observatory_pro
         .env_clear()
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", otlp.endpoint())
         .env("OTEL_BSP_SCHEDULE_DELAY", "100")
+        .env(
+            "ESS_TOKEN",
+            platform::testing::token(platform::auth::Access::Staff).expose(),
+        )
         .args([
             "--registry-url",
             &registry.url(),

@@ -217,7 +217,13 @@ async fn a_poisoned_message_is_dead_lettered_and_applied_once_replayed_after_the
         .await
         .unwrap();
 
-    let mut client = PartnerRegistryClient::connect(d.registry_url()).await.unwrap();
+    let mut client = PartnerRegistryClient::new(platform::testing::admin(
+        tonic::transport::Channel::from_shared(d.registry_url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    ));
     let mut ledger = Ledger::default();
     for n in 0..30u32 {
         let commune = if n % 10 == 5 {
@@ -253,7 +259,13 @@ async fn a_poisoned_message_is_dead_lettered_and_applied_once_replayed_after_the
     )
     .await;
 
-    let mut admin = DeadLettersClient::connect(d.observatories[0].url()).await.unwrap();
+    let mut admin = DeadLettersClient::new(platform::testing::admin(
+        tonic::transport::Channel::from_shared(d.observatories[0].url())
+            .unwrap()
+            .connect()
+            .await
+            .unwrap(),
+    ));
     let listed = admin
         .list_dead_letters(ListDeadLettersRequest {
             consumer: "observatory-registry".into(),

@@ -21,5 +21,6 @@ pub fn common(database_url: String, nats: NatsArgs, nats_credentials: NatsCreden
             log_format: LogFormat::Text,
         },
         limits: LimitsArgs::default(),
+        auth: platform::testing::auth_args(),
     }
 }

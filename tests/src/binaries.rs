@@ -4,7 +4,10 @@
 
 use std::{collections::HashMap, path::PathBuf, process::Stdio, time::Duration};
 
-use platform::testing::{binaries_dir, free_port, poll_until};
+use platform::{
+    auth::Access,
+    testing::{TEST_AUDIENCE, TEST_ISSUER, binaries_dir, free_port, poll_until, test_keys, token},
+};
 use tokio::process::{Child, Command};
 
 /// Path of a workspace binary; panics with the command to run when it has not been built.
@@ -16,6 +19,17 @@ pub fn binary(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The auth settings every spawned service gets unless the test sets its own: the test key pair's
+/// public half, its issuer and audience, and (for activities) a `service` token for the registry.
+pub fn auth_env() -> Vec<(&'static str, String)> {
+    vec![
+        ("ESS_AUTH_PUBLIC_KEY", test_keys().public_pem.clone()),
+        ("ESS_AUTH_ISSUER", TEST_ISSUER.to_owned()),
+        ("ESS_AUTH_AUDIENCE", TEST_AUDIENCE.to_owned()),
+        ("REGISTRY_TOKEN", token(Access::Service).expose().to_owned()),
+    ]
 }
 
 /// A service binary running on a free gRPC port; killed when dropped.
@@ -61,6 +75,7 @@ impl RunningService {
         let quiet = std::env::var_os("TEST_LOG").is_none();
         let child = Command::new(binary(&self.name))
             .env_clear()
+            .envs(auth_env())
             .envs(&self.env)
             .env("GRPC_ADDR", &self.grpc_addr)
             .env("HTTP_ADDR", &self.http_addr)

@@ -62,7 +62,7 @@ pub async fn write_partners_into(
                 .expect("registry url")
                 .connect_timeout(Duration::from_secs(1))
                 .connect_lazy();
-            let mut client = PartnerRegistryClient::new(channel);
+            let mut client = PartnerRegistryClient::new(platform::testing::admin(channel));
             for i in 0..per_writer {
                 if Instant::now() >= deadline {
                     break;

@@ -29,7 +29,7 @@ impl App {
     /// Connects, migrates, ensures the stream and binds the gRPC port.
     pub async fn build(config: &Config) -> anyhow::Result<Self> {
         // Built once and shared; a malformed REGISTRY_URL stops the service at start.
-        let registry = Registry::new(&config.registry_url, REGISTRY_TIMEOUT)?;
+        let registry = Registry::new(&config.registry_url, &config.registry_token, REGISTRY_TIMEOUT)?;
         let host = Host::bind("activities", &config.common, config.grpc_addr, &MIGRATIONS).await?;
         let registration_slots = (config.common.database_max_connections as usize / 2).max(1);
         Ok(Self {
@@ -62,6 +62,7 @@ impl App {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::ACTIVITIES_DESCRIPTOR_SET],
             consumers: vec![events::registry::DURABLE],
+            access: crate::access::ACCESS,
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
             let registry_events = Consumer::new(

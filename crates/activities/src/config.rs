@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
-use platform::config::CommonArgs;
+use platform::{config::CommonArgs, secret::Secret};
 
 /// Events and awareness activities of the ESS platform.
 #[derive(Debug, Clone, Parser)]
@@ -19,4 +19,9 @@ pub struct Config {
     /// gRPC URL of the registry (organisers are validated there).
     #[arg(long, env = "REGISTRY_URL", default_value = "http://127.0.0.1:50051")]
     pub registry_url: String,
+
+    /// This service's own bearer token for the registry (role `service`: it may only look
+    /// partners up by id). Issue one with `essctl auth issue --role service --subject activities`.
+    #[arg(long, env = "REGISTRY_TOKEN", hide_env_values = true)]
+    pub registry_token: Secret,
 }

@@ -9,8 +9,10 @@
 //! - [`grpc`]: `ess.activities.v1` handlers.
 //! - [`registry`]: the registry client used to validate organisers.
 //! - [`events`]: what the service publishes, and the consumer of `ess.registry.*`.
+//! - [`access`]: who may call each method (the access table).
 //! - [`config`], [`app`]: settings, and building/running the service.
 
+pub mod access;
 pub mod app;
 pub mod config;
 pub mod domain;

@@ -1,12 +1,16 @@
 //! The registry as this service asks it questions: is this partner known and active? One client,
 //! built once in `App::build` from `REGISTRY_URL` and shared by the handlers; each call runs in a
-//! client span so that the trace continues into the registry (`TraceContextInterceptor`).
+//! client span so that the trace continues into the registry (`BearerInterceptor` sends this
+//! service's own token, `REGISTRY_TOKEN`, role `service`, and the trace context).
 
 use std::time::Duration;
 
 use ess_proto::registry::v1::{GetPartnerRequest, PartnerStatus, partner_registry_client::PartnerRegistryClient};
-use platform::grpc::TraceContextInterceptor;
-use tonic::{Code, service::interceptor::InterceptedService, transport::Channel};
+use platform::{
+    grpc::{AuthChannel, with_token},
+    secret::Secret,
+};
+use tonic::Code;
 use tracing::{Instrument as _, field::Empty};
 use uuid::Uuid;
 
@@ -32,17 +36,17 @@ pub struct RegistryUnavailable {
 /// A shared client of `ess.registry.v1.PartnerRegistry`.
 #[derive(Clone)]
 pub struct Registry {
-    client: PartnerRegistryClient<InterceptedService<Channel, TraceContextInterceptor>>,
+    client: PartnerRegistryClient<AuthChannel>,
     timeout: Duration,
 }
 
 impl Registry {
     /// A lazily connected client: a registry that is down shows up as [`RegistryUnavailable`] on
     /// the call, not here. Fails only on a malformed URL.
-    pub fn new(url: &str, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(url: &str, token: &Secret, timeout: Duration) -> anyhow::Result<Self> {
         let channel = platform::grpc::channel(url, timeout)?;
         Ok(Self {
-            client: PartnerRegistryClient::with_interceptor(channel, TraceContextInterceptor),
+            client: PartnerRegistryClient::new(with_token(channel, token)),
             timeout,
         })
     }

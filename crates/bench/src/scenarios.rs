@@ -15,9 +15,10 @@ use ess_proto::registry::v1::{
     CreatePartnerRequest, GetPartnerRequest, partner_registry_client::PartnerRegistryClient,
 };
 use futures::StreamExt as _;
+use platform::grpc::AuthChannel;
 use serde::Serialize;
 use sqlx::{PgPool, postgres::PgPoolOptions};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Endpoint;
 use uuid::Uuid;
 
 use crate::{
@@ -106,7 +107,7 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
         .connect()
         .await
         .context("registry")?;
-    let client = PartnerRegistryClient::new(channel);
+    let client = PartnerRegistryClient::new(platform::grpc::with_token(channel, &env.token));
     let raw = pool(&env.raw_db).await?;
     sqlx::raw_sql(
         "CREATE TABLE raw_partners (id UUID PRIMARY KEY, name TEXT NOT NULL, siret CHAR(14) NOT NULL UNIQUE, \
@@ -135,7 +136,7 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     Ok(Results { rows, memory })
 }
 
-async fn write(args: &Args, client: &PartnerRegistryClient<Channel>, raw: &PgPool) -> anyhow::Result<Vec<Row>> {
+async fn write(args: &Args, client: &PartnerRegistryClient<AuthChannel>, raw: &PgPool) -> anyhow::Result<Vec<Row>> {
     let mut rows = Vec::new();
     for concurrency in [1usize, 8, 32, 128] {
         let scenario = 100 + concurrency as u32;
@@ -189,7 +190,11 @@ async fn write(args: &Args, client: &PartnerRegistryClient<Channel>, raw: &PgPoo
     Ok(rows)
 }
 
-async fn read(args: &Args, client: &PartnerRegistryClient<Channel>, registry_db: &PgPool) -> anyhow::Result<Vec<Row>> {
+async fn read(
+    args: &Args,
+    client: &PartnerRegistryClient<AuthChannel>,
+    registry_db: &PgPool,
+) -> anyhow::Result<Vec<Row>> {
     let ids: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM partners LIMIT 2000")
         .fetch_all(registry_db)
         .await?;
@@ -300,7 +305,7 @@ async fn projection_latencies(
 async fn pipeline(
     args: &Args,
     env: &Environment,
-    client: &PartnerRegistryClient<Channel>,
+    client: &PartnerRegistryClient<AuthChannel>,
     registry_db: &PgPool,
     observatory_db: &PgPool,
 ) -> anyhow::Result<Vec<Row>> {

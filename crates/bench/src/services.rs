@@ -46,6 +46,8 @@ pub struct Environment {
     pub nats_url: String,
     pub stream: String,
     pub prefix: String,
+    /// A staff token signed with this run's own key pair (the services get its public half).
+    pub token: platform::secret::Secret,
     admin: String,
     databases: Vec<String>,
 }
@@ -68,6 +70,13 @@ impl Environment {
             .unwrap_or_default();
         let url = |name: &str| format!("{base}/{name}");
         let (stream, prefix) = (format!("BENCH_{id}"), format!("bench{id}"));
+        // Auth is always on: the run makes its own key pair, and the calls carry a staff token.
+        let keys = platform::auth::generate_key_pair()?;
+        let token = platform::auth::TokenIssuer::new(&keys.private_pem, "ess-auth", "ess")?.issue(
+            "bench",
+            platform::auth::Access::Staff,
+            std::time::Duration::from_secs(24 * 3600),
+        )?;
         let env = |db: &str, port: u16| {
             vec![
                 ("DATABASE_URL".to_owned(), url(db)),
@@ -76,6 +85,7 @@ impl Environment {
                 ("ESS_SUBJECT_PREFIX".to_owned(), prefix.clone()),
                 ("GRPC_ADDR".to_owned(), format!("127.0.0.1:{port}")),
                 ("RUST_LOG".to_owned(), "warn".to_owned()),
+                ("ESS_AUTH_PUBLIC_KEY".to_owned(), keys.public_pem.clone()),
             ]
         };
         let registry = spawn(args, "registry", env(&names[0], free_port()?)).await?;
@@ -93,6 +103,7 @@ impl Environment {
             nats_url: args.nats_url.clone(),
             stream,
             prefix,
+            token,
             admin: args.database_url.clone(),
             databases: names.to_vec(),
         })

@@ -4,12 +4,16 @@
 //! `completions`, defined in `commands::ops_cli`). Every global option can also come from the
 //! environment variable named in `--help`.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use platform::config::{TelemetryArgs, parse_duration};
+use platform::{
+    config::{TelemetryArgs, parse_duration},
+    grpc::BearerInterceptor,
+    secret::Secret,
+};
 
-use crate::failure::Service;
+use crate::failure::{Failure, Service};
 
 /// Command-line client of the ESS platform: talks to the registry, activities and observatory
 /// services over gRPC.
@@ -86,9 +90,44 @@ pub struct GlobalArgs {
     /// Longest wait for a connection and for each answer (e.g. 500ms, 10s, 1m).
     #[arg(long, default_value = "10s", value_parser = parse_duration, global = true)]
     pub timeout: Duration,
+
+    /// Bearer token sent with every call (prefer the ESS_TOKEN variable or a token file: a
+    /// command-line argument shows in the process list).
+    #[arg(long, env = "ESS_TOKEN", hide_env_values = true, global = true)]
+    pub token: Option<Secret>,
+
+    /// File holding the bearer token, when ESS_TOKEN is not set. Default:
+    /// ~/.config/essctl/token, if it exists.
+    #[arg(long, env = "ESS_TOKEN_FILE", global = true)]
+    pub token_file: Option<PathBuf>,
+
+    /// Home directory, to find ~/.config/essctl/token.
+    #[arg(long, env = "HOME", hide = true, global = true)]
+    pub home: Option<PathBuf>,
 }
 
 impl GlobalArgs {
+    /// The interceptor adding the token (from --token/ESS_TOKEN, then --token-file/ESS_TOKEN_FILE,
+    /// then ~/.config/essctl/token) and the trace context to each call. No token anywhere is not
+    /// an error here: health needs none, and the other calls answer UNAUTHENTICATED with a hint.
+    pub fn bearer(&self) -> Result<BearerInterceptor, Failure> {
+        if let Some(token) = &self.token {
+            return Ok(BearerInterceptor::new(token));
+        }
+        let (path, explicit) = match (&self.token_file, &self.home) {
+            (Some(path), _) => (path.clone(), true),
+            (None, Some(home)) => (home.join(".config/essctl/token"), false),
+            (None, None) => return Ok(BearerInterceptor::anonymous()),
+        };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok(BearerInterceptor::new(&Secret::new(text.trim()))),
+            Err(e) if !explicit && e.kind() == std::io::ErrorKind::NotFound => Ok(BearerInterceptor::anonymous()),
+            Err(e) => Err(Failure::Local(
+                anyhow::Error::new(e).context(format!("reading the token file {}", path.display())),
+            )),
+        }
+    }
+
     /// The URL `service` is called at.
     pub fn url(&self, service: Service) -> &str {
         match service {
@@ -172,6 +211,12 @@ pub enum Command {
     Seed(crate::commands::ops_cli::SeedCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(crate::commands::ops_cli::CompletionsArgs),
+    /// The audit log of a service's writes (staff).
+    #[command(subcommand)]
+    Audit(crate::commands::audit::AuditCommand),
+    /// Key pairs and bearer tokens (no service is called).
+    #[command(subcommand)]
+    Auth(crate::commands::auth::AuthCommand),
 }
 
 /// `essctl partner ...`

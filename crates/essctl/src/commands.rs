@@ -7,6 +7,8 @@ pub mod activity_view;
 pub mod dlq;
 pub mod doctor;
 pub mod events;
+pub mod audit;
+pub mod auth;
 pub mod health;
 pub mod ops_cli;
 pub mod ops_view;
@@ -27,7 +29,7 @@ pub mod stats_view;
 use std::{future::Future, time::Duration};
 
 use anyhow::Context as _;
-use platform::grpc::TraceContextInterceptor;
+use platform::grpc::BearerInterceptor;
 use tonic::{Response, Status, service::interceptor::InterceptedService, transport::Channel};
 use tracing::{Instrument as _, Span};
 
@@ -43,15 +45,13 @@ pub fn channel(service: Service, url: &str, timeout: Duration) -> Result<Channel
 }
 
 /// What every client of essctl is built on: a channel to one service and the interceptor every
-/// call goes through (today the trace context). The one place to add call credentials.
-pub type Transport = InterceptedService<Channel, TraceContextInterceptor>;
+/// call goes through, which adds the bearer token and the trace context.
+pub type Transport = InterceptedService<Channel, BearerInterceptor>;
 
-/// The [`Transport`] to `service` at `url`: every gRPC client in essctl is built from this.
-pub fn transport(service: Service, url: &str, timeout: Duration) -> Result<Transport, Failure> {
-    Ok(InterceptedService::new(
-        channel(service, url, timeout)?,
-        TraceContextInterceptor,
-    ))
+/// The [`Transport`] to `service` at `url` with `bearer` (see `GlobalArgs::bearer`): every gRPC
+/// client in essctl is built from this.
+pub fn transport(service: Service, url: &str, timeout: Duration, bearer: BearerInterceptor) -> Result<Transport, Failure> {
+    Ok(InterceptedService::new(channel(service, url, timeout)?, bearer))
 }
 
 fn option_name(service: Service) -> &'static str {

@@ -201,6 +201,16 @@ fn hint(service: Service, code: Code) -> Option<String> {
             service.url_variable(),
             service.name()
         )),
+        Code::Unauthenticated => Some(
+            "no valid token: set ESS_TOKEN, or put the token in ~/.config/essctl/token (or --token-file); \
+             an admin issues one with `essctl auth issue`; an expired token must be issued again"
+                .to_owned(),
+        ),
+        Code::PermissionDenied => Some(format!(
+            "your token's role (or partner) may not do this on the {}; ask an admin for a token with \
+             the right role",
+            service.name()
+        )),
         _ => None,
     }
 }

@@ -78,6 +78,8 @@ pub async fn run(cli: &Cli) -> Result<String, Failure> {
         Command::Completions(args) => Ok(completions(args.shell)),
         Command::Action(command) => commands::plan::action(global, command).await,
         Command::Report(command) => commands::plan::report(global, command).await,
+        Command::Auth(command) => commands::auth::run(command),
+        Command::Audit(command) => commands::audit::run(global, command).await,
         Command::Health(args) => {
             let health = commands::health::check(global, &args.targets()).await?;
             let answer = render::health(&health, global.output)?;

@@ -13,6 +13,8 @@ use ess_proto::registry::v1::{
 };
 use essctl::cli::Cli;
 use platform::{
+    access::{MethodAccess, roles},
+    auth::Access,
     config::{LogFormat, TelemetryArgs},
     grpc::FieldViolation,
 };
@@ -137,12 +139,69 @@ async fn fake_registry() -> (String, FakeRegistry, CancellationToken) {
     let fake = FakeRegistry::default();
     let token = CancellationToken::new();
     let routes = Routes::new(PartnerRegistryServer::new(fake.clone()));
-    tokio::spawn(platform::grpc::serve(listener, routes, token.clone()));
+    tokio::spawn(platform::grpc::serve(
+        listener,
+        routes,
+        platform::testing::test_auth(FAKE_ACCESS),
+        token.clone(),
+    ));
     (url, fake, token)
 }
 
+/// The fake registry's access: staff create, partners read (as in the registry's table).
+const FAKE_ACCESS: &[MethodAccess] = &[
+    MethodAccess::write("/ess.registry.v1.PartnerRegistry/CreatePartner", roles::STAFF),
+    MethodAccess::read("/ess.registry.v1.PartnerRegistry/GetPartner", roles::STAFF_AND_PARTNERS),
+];
+
+/// The command line with a staff token in front (as ESS_TOKEN would give it).
 fn cli(args: &[&str]) -> Cli {
-    Cli::try_parse_from(std::iter::once("essctl").chain(args.iter().copied())).expect("valid command line")
+    let token = platform::testing::token(Access::Staff);
+    cli_with(&["--token", token.expose()], args)
+}
+
+fn cli_with(before: &[&str], args: &[&str]) -> Cli {
+    Cli::try_parse_from(
+        std::iter::once("essctl")
+            .chain(before.iter().copied())
+            .chain(args.iter().copied()),
+    )
+    .expect("valid command line")
+}
+
+#[tokio::test]
+async fn a_call_without_a_token_is_refused_with_a_hint() {
+    init_telemetry();
+    let (url, _fake, token) = fake_registry().await;
+    let empty = tempfile::NamedTempFile::new().expect("a temporary file");
+    let path = empty.path().to_string_lossy().into_owned();
+    let failure = essctl::run(&cli_with(
+        &["--token-file", &path],
+        &["--registry-url", &url, "partner", "get", "0190"],
+    ))
+    .await
+    .expect_err("refused");
+    token.cancel();
+    let report = failure.report();
+    assert!(report.contains("UNAUTHENTICATED"), "{report}");
+    assert!(report.contains("ESS_TOKEN"), "{report}");
+}
+
+#[tokio::test]
+async fn a_role_that_may_not_call_is_refused_with_a_hint() {
+    init_telemetry();
+    let (url, _fake, token) = fake_registry().await;
+    let public = platform::testing::token(Access::Public);
+    let failure = essctl::run(&cli_with(
+        &["--token", public.expose()],
+        &["--registry-url", &url, "partner", "get", "0190"],
+    ))
+    .await
+    .expect_err("refused");
+    token.cancel();
+    let report = failure.report();
+    assert!(report.contains("PERMISSION_DENIED"), "{report}");
+    assert!(report.contains("right role"), "{report}");
 }
 
 #[tokio::test]

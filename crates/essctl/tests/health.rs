@@ -33,7 +33,12 @@ async fn health_server(status: ServingStatus) -> (String, CancellationToken) {
     let (reporter, service) = tonic_health::server::health_reporter();
     reporter.set_service_status("", status).await;
     let token = CancellationToken::new();
-    tokio::spawn(platform::grpc::serve(listener, Routes::new(service), token.clone()));
+    tokio::spawn(platform::grpc::serve(
+        listener,
+        Routes::new(service),
+        platform::testing::test_auth(&[]),
+        token.clone(),
+    ));
     (url, token)
 }
 
@@ -144,7 +149,12 @@ async fn a_server_without_the_health_service_is_unreachable() {
     // A gRPC server that serves something else: reflection only.
     let routes = platform::grpc::reflection_routes(Routes::default(), &[tonic_health::pb::FILE_DESCRIPTOR_SET])
         .expect("reflection builds");
-    tokio::spawn(platform::grpc::serve(listener, routes, token.clone()));
+    tokio::spawn(platform::grpc::serve(
+        listener,
+        routes,
+        platform::testing::test_auth(&[]),
+        token.clone(),
+    ));
     let failure = essctl::run(&cli(&["--registry-url", &url, "health", "registry"]))
         .await
         .expect_err("no health service");

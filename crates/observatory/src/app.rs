@@ -111,6 +111,7 @@ impl App {
             ],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
             consumers: vec![events::registry::DURABLE],
+            access: crate::access::ACCESS,
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
             let registry_events = Consumer::new(

@@ -7,6 +7,7 @@
 //! - [`store`]: datasets, facts, projections and the queries over them (sqlx).
 //! - [`events`]: the consumers that build the projections from `ess.registry.*`.
 //! - [`grpc`]: `ess.observatory.v1` handlers.
+//! - [`access`]: who may call each method (the access table).
 //! - [`resources`]: the resource centre (`ess.observatory.v1.Resources`, files in PostgreSQL).
 //! - [`web`]: the public dashboard over HTTP (server-rendered French pages).
 //! - [`plan`]: the agreement's action plan and its progress (`ActionPlan` service).
@@ -14,6 +15,7 @@
 //! - [`charts`]: inline SVG charts, for the dashboard and the reports.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
+pub mod access;
 pub mod app;
 pub mod charts;
 pub mod config;

@@ -34,6 +34,40 @@ pub struct CommonArgs {
     /// Limits of the gRPC server (message sizes, deadlines, concurrency).
     #[command(flatten)]
     pub limits: LimitsArgs,
+    /// How callers are authenticated.
+    #[command(flatten)]
+    pub auth: AuthArgs,
+}
+
+/// Bearer-token verification (always on). The services hold only the public key; the private key
+/// that signs tokens stays with `essctl auth issue`.
+#[derive(Debug, Clone, Args)]
+pub struct AuthArgs {
+    /// File holding the Ed25519 public key (PEM, `BEGIN PUBLIC KEY`) that verifies bearer tokens.
+    #[arg(
+        long = "auth-public-key-file",
+        env = "ESS_AUTH_PUBLIC_KEY_FILE",
+        value_name = "ESS_AUTH_PUBLIC_KEY_FILE",
+        required_unless_present = "public_key"
+    )]
+    pub public_key_file: Option<std::path::PathBuf>,
+
+    /// The same public key inline (PEM text), instead of a file.
+    #[arg(
+        long = "auth-public-key",
+        env = "ESS_AUTH_PUBLIC_KEY",
+        value_name = "ESS_AUTH_PUBLIC_KEY",
+        conflicts_with = "public_key_file"
+    )]
+    pub public_key: Option<String>,
+
+    /// Expected `iss` of every token.
+    #[arg(long = "auth-issuer", env = "ESS_AUTH_ISSUER", default_value = "ess-auth")]
+    pub issuer: String,
+
+    /// Expected `aud` of every token.
+    #[arg(long = "auth-audience", env = "ESS_AUTH_AUDIENCE", default_value = "ess")]
+    pub audience: String,
 }
 
 /// The NATS connection and the JetStream stream that carries every event.

@@ -134,24 +134,34 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 /// Serves `routes` on `listener` until `shutdown` is cancelled, then stops accepting and lets
-/// in-flight RPCs finish. Every RPC but health and reflection runs in a server span.
-pub async fn serve(listener: TcpListener, routes: Routes, shutdown: CancellationToken) -> anyhow::Result<()> {
-    serve_with_limits(listener, routes, LimitsArgs::default(), shutdown).await
+/// in-flight RPCs finish. Every RPC but health and reflection runs in a server span and passes
+/// `auth` (token, role against the access table, audit of writes: see [`crate::access`]).
+pub async fn serve(
+    listener: TcpListener,
+    routes: Routes,
+    auth: crate::access::Auth,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    serve_with_limits(listener, routes, LimitsArgs::default(), auth, shutdown).await
 }
 
 /// [`serve`] under `limits` (see [`crate::limits`]): deadlines, per-connection load shedding,
 /// HTTP/2 keepalive and header limits. Message sizes are set per service, where the service is
-/// built ([`crate::host::Host::limits`]).
+/// built ([`crate::host::Host::limits`]). The trace layer is outside, so that shed and refused
+/// calls still show up as spans; shedding comes before authentication, so that a flood costs no
+/// signature checks.
 pub async fn serve_with_limits(
     listener: TcpListener,
     routes: Routes,
     limits: LimitsArgs,
+    auth: crate::access::Auth,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     limits
         .server()
         .layer(GrpcTraceLayer)
         .layer(limits.request_layer())
+        .layer(crate::access::AuthLayer::new(auth))
         .add_routes(routes)
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown.cancelled_owned())
         .await
@@ -205,6 +215,7 @@ where
             rpc.service = %service,
             rpc.method = %method,
             rpc.grpc.status_code = Empty,
+            enduser.role = Empty,
         );
         telemetry::set_parent(&span, &HttpHeaderExtractor(req.headers()));
         let fut = self.inner.call(req).instrument(span.clone());
@@ -253,6 +264,50 @@ impl Interceptor for TraceContextInterceptor {
         telemetry::inject(&Span::current(), &mut MetadataInjector(request.metadata_mut()));
         Ok(request)
     }
+}
+
+/// Client interceptor adding `authorization: Bearer <token>` and then, like
+/// [`TraceContextInterceptor`], the current trace context. The token is a [`Secret`]: it never
+/// prints.
+#[derive(Debug, Clone)]
+pub struct BearerInterceptor {
+    header: Option<MetadataValue<tonic::metadata::Ascii>>,
+}
+
+impl BearerInterceptor {
+    /// No token at all: calls reach only health and reflection (the rest answer `UNAUTHENTICATED`).
+    pub fn anonymous() -> Self {
+        Self { header: None }
+    }
+
+    /// Sends `token` with every call. A token that is not valid header text is sent as nothing,
+    /// and the server answers `UNAUTHENTICATED`.
+    pub fn new(token: &crate::secret::Secret) -> Self {
+        let header = MetadataValue::try_from(format!("Bearer {}", token.expose().trim())).ok();
+        Self {
+            header: header.map(|mut h| {
+                h.set_sensitive(true);
+                h
+            }),
+        }
+    }
+}
+
+impl Interceptor for BearerInterceptor {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if let Some(h) = &self.header {
+            request.metadata_mut().insert("authorization", h.clone());
+        }
+        TraceContextInterceptor.call(request)
+    }
+}
+
+/// A channel whose calls carry a bearer token and the trace context.
+pub type AuthChannel = tonic::service::interceptor::InterceptedService<Channel, BearerInterceptor>;
+
+/// Wraps `channel` so that every call carries `token`.
+pub fn with_token(channel: Channel, token: &crate::secret::Secret) -> AuthChannel {
+    tonic::service::interceptor::InterceptedService::new(channel, BearerInterceptor::new(token))
 }
 
 struct MetadataInjector<'a>(&'a mut MetadataMap);

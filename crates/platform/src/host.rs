@@ -5,13 +5,16 @@
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
-use ess_proto::platform::v1::dead_letters_server::DeadLettersServer;
+use ess_proto::platform::v1::{audit_server::AuditServer, dead_letters_server::DeadLettersServer};
 use sqlx::{PgPool, migrate::Migrator};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
 use crate::{
+    access::{AccessTable, Auth, MethodAccess, PLATFORM_ACCESS},
+    audit::AuditService,
+    auth::TokenVerifier,
     backbone::Backbone,
     config::{CommonArgs, TelemetryArgs},
     dead_letters::DeadLetterService,
@@ -32,6 +35,9 @@ pub struct Api {
     pub descriptor_sets: Vec<&'static [u8]>,
     /// Durable consumers the service runs: their dead letters are served by `DeadLetters`.
     pub consumers: Vec<&'static str>,
+    /// Who may call each of the service's methods (the platform's own are added). A method
+    /// missing here is refused to everyone.
+    pub access: &'static [MethodAccess],
 }
 
 /// A service connected to its database and NATS, with its gRPC port bound, not yet serving.
@@ -40,6 +46,7 @@ pub struct Host {
     backbone: Backbone,
     listener: TcpListener,
     limits: LimitsArgs,
+    verifier: TokenVerifier,
 }
 
 impl Host {
@@ -50,6 +57,8 @@ impl Host {
         grpc_addr: SocketAddr,
         migrations: &Migrator,
     ) -> anyhow::Result<Self> {
+        // The key first: a misconfigured key fails at start, before any connection.
+        let verifier = TokenVerifier::from_args(&common.auth)?;
         let backbone = Backbone::connect(common, name, migrations).await?;
         let listener = grpc::bind(grpc_addr).await?;
         Ok(Self {
@@ -57,6 +66,7 @@ impl Host {
             backbone,
             listener,
             limits: common.limits.clone(),
+            verifier,
         })
     }
 
@@ -99,13 +109,21 @@ impl Host {
         let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), api.consumers))
             .max_decoding_message_size(self.limits.max_message_bytes)
             .max_encoding_message_size(self.limits.max_message_bytes);
+        let audit = AuditServer::new(AuditService::new(self.backbone.pool.clone()))
+            .max_decoding_message_size(self.limits.max_message_bytes)
+            .max_encoding_message_size(self.limits.max_message_bytes);
         let mut descriptor_sets = api.descriptor_sets;
         descriptor_sets.push(ess_proto::PLATFORM_DESCRIPTOR_SET);
-        let routes = add_routes(Routes::new(health).add_service(dead_letters));
+        let routes = add_routes(Routes::new(health).add_service(dead_letters).add_service(audit));
         let routes = grpc::reflection_routes(routes, &descriptor_sets)?;
+        let auth = Auth::new(
+            self.verifier,
+            AccessTable::new([PLATFORM_ACCESS, api.access]),
+            Some(self.backbone.pool.clone()),
+        );
         supervisor.spawn_critical(
             "grpc",
-            grpc::serve_with_limits(self.listener, routes, self.limits.clone(), supervisor.token()),
+            grpc::serve_with_limits(self.listener, routes, self.limits.clone(), auth, supervisor.token()),
         );
 
         tracing::info!(service = self.name, "platform.service.started");

@@ -4,6 +4,9 @@
 //! Layout:
 //! - [`config`]: the settings every service shares (database, NATS, telemetry), from env or flags.
 //! - [`secret`]: a string wrapper that never prints its value.
+//! - [`auth`]: bearer tokens (Ed25519 JWT): verification into a `Principal`, issuing, key pairs.
+//! - [`access`]: the per-method access tables and the tower layer that enforces them and audits.
+//! - [`audit`]: the audit log of writes and `ess.platform.v1.Audit`, which serves it.
 //! - [`telemetry`]: logs, OpenTelemetry export, and W3C trace-context propagation helpers.
 //! - [`grpc`]: server bootstrap (trace layer, reflection), client trace injection, error mapping.
 //! - [`limits`]: gRPC server limits: message sizes, deadlines, per-connection load shedding.
@@ -21,6 +24,9 @@
 //! - [`backbone`]: what every service connects to at start (database, bus) and runs beside its API.
 #![warn(missing_docs)]
 
+pub mod access;
+pub mod audit;
+pub mod auth;
 pub mod backbone;
 pub mod bus;
 pub mod config;

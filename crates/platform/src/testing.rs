@@ -22,10 +22,66 @@ use sqlx::{Connection as _, PgConnection};
 use uuid::Uuid;
 
 use crate::{
-    config::{CommonArgs, LogFormat, NatsArgs, TelemetryArgs},
+    auth::{Access, KeyPairPem, TokenIssuer, generate_key_pair},
+    config::{AuthArgs, CommonArgs, LogFormat, NatsArgs, TelemetryArgs},
+    grpc::{AuthChannel, with_token},
     limits::LimitsArgs,
     secret::Secret,
 };
+
+/// Issuer and audience of the test tokens (the services under test expect them).
+pub const TEST_ISSUER: &str = "ess-test";
+pub const TEST_AUDIENCE: &str = "ess";
+
+/// The key pair of this test process, made once: services under test verify with its public
+/// half, [`token`] signs with its private half.
+pub fn test_keys() -> &'static KeyPairPem {
+    static KEYS: OnceLock<KeyPairPem> = OnceLock::new();
+    KEYS.get_or_init(|| generate_key_pair().expect("an Ed25519 key pair"))
+}
+
+/// The issuer signing with [`test_keys`].
+pub fn test_issuer() -> TokenIssuer {
+    TokenIssuer::new(&test_keys().private_pem, TEST_ISSUER, TEST_AUDIENCE).expect("the test key signs")
+}
+
+/// Auth settings verifying [`token`]'s tokens.
+pub fn auth_args() -> AuthArgs {
+    AuthArgs {
+        public_key_file: None,
+        public_key: Some(test_keys().public_pem.clone()),
+        issuer: TEST_ISSUER.into(),
+        audience: TEST_AUDIENCE.into(),
+    }
+}
+
+/// A token valid for an hour, for `access` (subject `test-<role>`).
+pub fn token(access: Access) -> Secret {
+    test_issuer()
+        .issue(&format!("test-{}", access.role()), access, Duration::from_secs(3600))
+        .expect("signing a test token")
+}
+
+/// The auth a server under test enforces: [`token`]'s tokens against `table` (and the
+/// platform's own table), without an audit database.
+pub fn test_auth(table: &'static [crate::access::MethodAccess]) -> crate::access::Auth {
+    let verifier = crate::auth::TokenVerifier::from_args(&auth_args()).expect("the test key verifies");
+    crate::access::Auth::new(
+        verifier,
+        crate::access::AccessTable::new([crate::access::PLATFORM_ACCESS, table]),
+        None,
+    )
+}
+
+/// `channel` with an admin token on every call: what the existing tests use.
+pub fn admin(channel: tonic::transport::Channel) -> AuthChannel {
+    with_token(channel, &token(Access::Admin))
+}
+
+/// `channel` with a token for `access` on every call.
+pub fn with_access(access: Access, channel: tonic::transport::Channel) -> AuthChannel {
+    with_token(channel, &token(access))
+}
 
 /// The admin URL used to create and drop test databases.
 pub fn admin_database_url() -> String {
@@ -158,6 +214,7 @@ pub fn common_args(database: &TestDatabase, stream: &TestStream) -> CommonArgs {
             log_filter: "warn".into(),
             log_format: LogFormat::Text,
         },
+        auth: auth_args(),
         limits: LimitsArgs::default(),
     }
 }

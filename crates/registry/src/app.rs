@@ -87,6 +87,7 @@ impl App {
             descriptor_sets: vec![ess_proto::REGISTRY_DESCRIPTOR_SET],
             // The registry consumes no events.
             consumers: vec![],
+            access: crate::access::ACCESS,
         };
         self.host
             .run(

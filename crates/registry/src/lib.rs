@@ -8,8 +8,10 @@
 //! - [`store`]: one module per aggregate (sqlx), plus the SIRENE staging and merge.
 //! - [`grpc`]: `ess.registry.v1` handlers, errors ⇄ `Status`, page tokens, the import stream.
 //! - [`events`]: the events the registry publishes.
+//! - [`access`]: who may call each method (the access table).
 //! - [`config`], [`app`]: settings, and building/running the service.
 
+pub mod access;
 pub mod app;
 pub mod config;
 pub mod domain;

@@ -10,6 +10,7 @@
 pub mod activities;
 pub mod calendar;
 pub mod convert;
+pub mod guard;
 pub mod practices;
 pub mod registrations;
 
@@ -17,7 +18,10 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use ess_proto::activities::v1::{self as pb, activities_server::Activities};
-use platform::grpc::{FieldViolation, internal, invalid_argument};
+use platform::{
+    audit::AuditTarget,
+    grpc::{FieldViolation, internal, invalid_argument},
+};
 use sqlx::PgPool;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::{Code, Request, Response, Status};
@@ -148,6 +152,17 @@ impl From<ApiError> for Status {
 
 type RpcResult<T> = Result<Response<T>, Status>;
 
+/// The answer of an activity write, naming the activity for the audit log.
+fn activity_response(activity: pb::Activity) -> Response<pb::ActivityResponse> {
+    let id = activity.id.clone();
+    AuditTarget::tag(
+        Response::new(pb::ActivityResponse {
+            activity: Some(activity),
+        }),
+        id,
+    )
+}
+
 #[tonic::async_trait]
 impl Activities for ActivitiesService {
     async fn list_known_partners(
@@ -171,9 +186,7 @@ impl Activities for ActivitiesService {
 
     async fn create_activity(&self, request: Request<pb::CreateActivityRequest>) -> RpcResult<pb::ActivityResponse> {
         let activity = self.create_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn get_activity(&self, request: Request<pb::GetActivityRequest>) -> RpcResult<pb::ActivityResponse> {
@@ -185,9 +198,7 @@ impl Activities for ActivitiesService {
 
     async fn update_activity(&self, request: Request<pb::UpdateActivityRequest>) -> RpcResult<pb::ActivityResponse> {
         let activity = self.update_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn schedule_activity(
@@ -195,9 +206,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::ActivityTransitionRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.schedule_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn cancel_activity(
@@ -205,9 +214,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::ActivityTransitionRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.cancel_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn complete_activity(
@@ -215,9 +222,7 @@ impl Activities for ActivitiesService {
         request: Request<pb::CompleteActivityRequest>,
     ) -> RpcResult<pb::ActivityResponse> {
         let activity = self.complete_activity(request.into_inner()).await?;
-        Ok(Response::new(pb::ActivityResponse {
-            activity: Some(activity),
-        }))
+        Ok(activity_response(activity))
     }
 
     async fn list_activities(
@@ -234,14 +239,23 @@ impl Activities for ActivitiesService {
     }
 
     async fn register(&self, request: Request<pb::RegisterRequest>) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.register(request.into_inner()).await?))
+        guard::same_partner(guard::scope(&request)?, &request.get_ref().organisation_id)?;
+        let response = self.register(request.into_inner()).await?;
+        let id = response.registration.as_ref().map(|r| r.id.clone()).unwrap_or_default();
+        Ok(AuditTarget::tag(Response::new(response), id))
     }
 
     async fn cancel_registration(
         &self,
         request: Request<pb::RegistrationIdRequest>,
     ) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.cancel_registration(request.into_inner()).await?))
+        self.own_registration(guard::scope(&request)?, &request.get_ref().id)
+            .await?;
+        let id = request.get_ref().id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.cancel_registration(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn record_attendance(
@@ -255,20 +269,32 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListRegistrationsRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
-        Ok(Response::new(self.list_registrations(request.into_inner()).await?))
+        let own = guard::scope(&request)?;
+        let mut response = self.list_registrations(request.into_inner()).await?;
+        if let Some(own) = own {
+            // A partner sees its own people only; the others are not hinted at.
+            let own = own.to_string();
+            response.registrations.retain(|r| r.organisation_id == own);
+        }
+        Ok(Response::new(response))
     }
 
     async fn erase_registrant(
         &self,
         request: Request<pb::RegistrationIdRequest>,
     ) -> RpcResult<pb::RegistrationResponse> {
-        Ok(Response::new(self.erase_registrant(request.into_inner()).await?))
+        let id = request.get_ref().id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.erase_registrant(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn list_partner_participation(
         &self,
         request: Request<pb::ListPartnerParticipationRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
+        guard::same_partner(guard::scope(&request)?, &request.get_ref().partner_id)?;
         Ok(Response::new(
             self.list_partner_participation(request.into_inner()).await?,
         ))

@@ -7,8 +7,11 @@ use essctl::cli::Cli;
 use crate::helpers::{TestApp, spawn_app};
 
 async fn essctl(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {
+    let token = platform::testing::token(platform::auth::Access::Staff);
     let argv = [
         "essctl",
+        "--token",
+        token.expose(),
         "--output",
         "json",
         "--activities-url",

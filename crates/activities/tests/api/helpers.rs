@@ -13,6 +13,11 @@ use ess_proto::{
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
 use platform::{
+    auth::Access,
+    grpc::AuthChannel,
+    testing::{admin, token},
+};
+use platform::{
     bus::headers,
     testing::{TestDatabase, TestStream, common_args, free_port, init_test_logging, nats_url, poll_until},
 };
@@ -21,11 +26,13 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 
 pub struct TestApp {
-    pub client: ActivitiesClient<Channel>,
+    pub client: ActivitiesClient<AuthChannel>,
+    /// The raw channel to activities, for clients with other tokens.
+    pub channel: Channel,
     /// Where activities and the registry listen (for essctl).
     pub activities_url: String,
     pub registry_url: String,
-    pub registry: PartnerRegistryClient<Channel>,
+    pub registry: PartnerRegistryClient<AuthChannel>,
     pub pool: PgPool,
     pub stream: TestStream,
     shutdown: CancellationToken,
@@ -81,6 +88,7 @@ async fn spawn(with_registry: bool) -> TestApp {
         common: common_args(&db, &stream),
         grpc_addr: "127.0.0.1:0".parse().unwrap(),
         registry_url: registry_url.clone(),
+        registry_token: token(Access::Service),
     })
     .await
     .expect("activities builds");
@@ -88,14 +96,16 @@ async fn spawn(with_registry: bool) -> TestApp {
     let pool = app.pool().clone();
     tokio::spawn(app.run(shutdown.clone()));
     dbs.push(db);
-    let registry = PartnerRegistryClient::new(
+    let registry = PartnerRegistryClient::new(admin(
         Channel::from_shared(registry_url.clone())
             .unwrap()
             .connect_timeout(Duration::from_secs(1))
             .connect_lazy(),
-    );
+    ));
+    let channel = connect(addr).await;
     TestApp {
-        client: ActivitiesClient::new(connect(addr).await),
+        client: ActivitiesClient::new(admin(channel.clone())),
+        channel,
         activities_url: format!("http://{addr}"),
         registry_url: registry_url.clone(),
         registry,

@@ -21,11 +21,7 @@ use crate::{
 type Client = DeadLettersClient<Transport>;
 
 fn client(global: &GlobalArgs, service: Service) -> Result<Client, Failure> {
-    Ok(DeadLettersClient::new(transport(
-        service,
-        global.url(service),
-        global.timeout,
-    )?))
+    Ok(DeadLettersClient::new(transport(service, global.url(service), global.timeout, global.bearer()?)?))
 }
 
 fn span(global: &GlobalArgs, service: Service, method: &'static str) -> Span {

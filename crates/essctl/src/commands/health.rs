@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use platform::grpc::BearerInterceptor;
+
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
 use tracing::field::Empty;
 
@@ -45,7 +47,7 @@ async fn check_one(service: Service, url: String, timeout: Duration) -> Result<S
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = HealthClient::new(transport(service, &url, timeout)?);
+    let mut client = HealthClient::new(transport(service, &url, timeout, BearerInterceptor::anonymous())?);
     // The empty name asks about the server as a whole, which each service keeps in step with its
     // database and NATS (platform::health).
     let message = HealthCheckRequest { service: String::new() };

@@ -5,12 +5,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use ess_proto::observatory::v1::{self as pb, action_plan_client::ActionPlanClient, reports_client::ReportsClient};
-use platform::grpc::TraceContextInterceptor;
 use serde::Serialize;
 use tracing::{Span, field::Empty};
 
 use super::{
-    call, channel,
+    call, transport,
     plan_cli::{ActionArgs, ActionCommand, ReportArgs, ReportCommand, ReportFormatArg, ReportKindArg, TargetArg},
     request,
 };
@@ -202,8 +201,7 @@ fn progress_table(list: &[ProgressView], output: Output) -> Result<String, Failu
 /// `essctl action …`
 pub async fn action(global: &GlobalArgs, command: &ActionCommand) -> Result<String, Failure> {
     let (url, t) = (global.observatory_url.as_str(), global.timeout);
-    let mut client =
-        ActionPlanClient::with_interceptor(channel(Service::Observatory, url, t)?, TraceContextInterceptor);
+    let mut client = ActionPlanClient::new(transport(Service::Observatory, url, t, global.bearer()?)?);
     const SVC: &str = "ess.observatory.v1.ActionPlan";
     let o = Service::Observatory;
     match command {
@@ -377,7 +375,7 @@ fn written_list(paths: &[PathBuf], output: Output) -> Result<String, Failure> {
 /// `essctl report …`
 pub async fn report(global: &GlobalArgs, command: &ReportCommand) -> Result<String, Failure> {
     let (url, t) = (global.observatory_url.as_str(), global.timeout);
-    let mut client = ReportsClient::with_interceptor(channel(Service::Observatory, url, t)?, TraceContextInterceptor);
+    let mut client = ReportsClient::new(transport(Service::Observatory, url, t, global.bearer()?)?);
     const SVC: &str = "ess.observatory.v1.Reports";
     let o = Service::Observatory;
     match command {

@@ -110,7 +110,7 @@ pub async fn import(global: &GlobalArgs, args: &SireneImportArgs) -> Result<Sire
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = SireneImportClient::new(transport(Service::Registry, url, global.timeout)?);
+    let mut client = SireneImportClient::new(transport(Service::Registry, url, global.timeout, global.bearer()?)?);
     // No grpc-timeout on the request: an import of the national files takes longer than --timeout.
     let mut stream = call(
         Service::Registry,

@@ -43,7 +43,7 @@ fn bad_answer(global: &GlobalArgs, what: &str) -> Failure {
 /// `essctl membership …`
 pub async fn membership(global: &GlobalArgs, command: &MembershipCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = MembershipClient::new(transport(Service::Registry, url, t)?);
+    let mut client = MembershipClient::new(transport(Service::Registry, url, t, global.bearer()?)?);
     const SVC: &str = "ess.registry.v1.Membership";
     let answer = match command {
         MembershipCommand::Show { partner_id } => {
@@ -130,7 +130,7 @@ fn ptce_status(s: PtceStatusArg) -> pb::PtceStatus {
 /// `essctl ptce …`
 pub async fn ptce(global: &GlobalArgs, command: &PtceCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = PtcesClient::new(transport(Service::Registry, url, t)?);
+    let mut client = PtcesClient::new(transport(Service::Registry, url, t, global.bearer()?)?);
     const SVC: &str = "ess.registry.v1.Ptces";
     let answer = match command {
         PtceCommand::List => {
@@ -239,7 +239,7 @@ fn stage(s: StageArg) -> pb::InitiativeStage {
 /// `essctl initiative …`
 pub async fn initiative(global: &GlobalArgs, command: &InitiativeCommand) -> Result<String, Failure> {
     let (url, t) = (global.registry_url.as_str(), global.timeout);
-    let mut client = InitiativesClient::new(transport(Service::Registry, url, t)?);
+    let mut client = InitiativesClient::new(transport(Service::Registry, url, t, global.bearer()?)?);
     const SVC: &str = "ess.registry.v1.Initiatives";
     let answer = match command {
         InitiativeCommand::List {

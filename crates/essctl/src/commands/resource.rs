@@ -176,7 +176,7 @@ fn client(global: &GlobalArgs, command: &'static str, method: &'static str) -> R
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let client = ResourcesClient::new(transport(Service::Observatory, url, global.timeout)?);
+    let client = ResourcesClient::new(transport(Service::Observatory, url, global.timeout, global.bearer()?)?);
     Ok((client, span))
 }
 

@@ -39,7 +39,7 @@ pub async fn partners_by_departement(global: &GlobalArgs) -> Result<DepartementS
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let mut client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout)?);
+    let mut client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout, global.bearer()?)?);
     let response = call(
         Service::Observatory,
         url,
@@ -70,7 +70,7 @@ fn observatory(
         rpc.grpc.status_code = Empty,
         server.address = %url,
     );
-    let client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout)?);
+    let client = ObservatoryClient::new(transport(Service::Observatory, url, global.timeout, global.bearer()?)?);
     Ok((client, span))
 }
 

@@ -15,6 +15,7 @@ use platform::{
     bus::headers,
     testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url},
 };
+use platform::{grpc::AuthChannel, testing::admin};
 use prost::Message as _;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +29,9 @@ pub struct TestApp {
     /// The public dashboard (HTTP) and the gRPC address (for other clients, such as Resources).
     pub http_addr: std::net::SocketAddr,
     pub grpc_addr: std::net::SocketAddr,
-    pub client: ObservatoryClient<Channel>,
+    pub client: ObservatoryClient<AuthChannel>,
+    /// The raw channel, for clients with other tokens.
+    pub channel: Channel,
     pub stream: TestStream,
     pub jetstream: async_nats::jetstream::Context,
     shutdown: CancellationToken,
@@ -60,7 +63,8 @@ pub async fn spawn_app() -> TestApp {
         pool,
         http_addr,
         grpc_addr: addr,
-        client: ObservatoryClient::new(channel),
+        client: ObservatoryClient::new(admin(channel.clone())),
+        channel,
         stream,
         jetstream,
         shutdown,

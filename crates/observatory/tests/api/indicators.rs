@@ -237,3 +237,22 @@ async fn a_year_without_data_is_not_found_and_a_bad_query_names_its_fields() {
         .collect();
     assert_eq!(fields, ["year", "rows", "families[0]"]);
 }
+
+#[tokio::test]
+async fn the_public_reads_published_cells_but_never_the_unsuppressed_ones() {
+    let app = app_with_2023().await;
+    let mut public = ess_proto::observatory::v1::observatory_client::ObservatoryClient::new(
+        platform::testing::with_access(platform::auth::Access::Public, app.channel.clone()),
+    );
+    let t = public
+        .query_indicators(by_territory_and_family(&["14", "50", "61"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(cell(&t, "Manche", "Fondations").figures.is_none(), "still secret");
+    let denied = public
+        .query_indicators_unsuppressed(by_territory_and_family(&["14", "50", "61"]))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), tonic::Code::PermissionDenied);
+}

@@ -7,6 +7,7 @@ use ess_proto::registry::v1::{
     JoinCressRequest, LeaveCressRequest, MembershipPeriod as ProtoPeriod, MembershipResponse,
     membership_server::Membership,
 };
+use platform::audit::AuditTarget;
 use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
@@ -264,17 +265,26 @@ impl MembershipService {
 #[tonic::async_trait]
 impl Membership for MembershipService {
     async fn join_cress(&self, request: Request<JoinCressRequest>) -> Result<Response<MembershipResponse>, Status> {
-        Ok(Response::new(self.join(request.into_inner()).await?))
+        let id = request.get_ref().partner_id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.join(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn leave_cress(&self, request: Request<LeaveCressRequest>) -> Result<Response<MembershipResponse>, Status> {
-        Ok(Response::new(self.leave(request.into_inner()).await?))
+        let id = request.get_ref().partner_id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.leave(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn get_membership(
         &self,
         request: Request<GetMembershipRequest>,
     ) -> Result<Response<MembershipResponse>, Status> {
+        super::guard::partner(&request, &request.get_ref().partner_id)?;
         Ok(Response::new(self.get(request.into_inner()).await?))
     }
 
@@ -282,13 +292,21 @@ impl Membership for MembershipService {
         &self,
         request: Request<AddAffiliationRequest>,
     ) -> Result<Response<MembershipResponse>, Status> {
-        Ok(Response::new(self.add_affiliation(request.into_inner()).await?))
+        let id = request.get_ref().partner_id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.add_affiliation(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn end_affiliation(
         &self,
         request: Request<EndAffiliationRequest>,
     ) -> Result<Response<MembershipResponse>, Status> {
-        Ok(Response::new(self.end_affiliation(request.into_inner()).await?))
+        let id = request.get_ref().partner_id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.end_affiliation(request.into_inner()).await?),
+            id,
+        ))
     }
 }

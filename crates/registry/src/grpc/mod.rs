@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod errors;
+pub mod guard;
 pub mod membership;
 pub mod page_token;
 pub mod partners;

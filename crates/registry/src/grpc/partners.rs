@@ -13,9 +13,12 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use platform::audit::AuditTarget;
+
 use super::{
     convert,
     errors::{ChangeError, CreatePartnerError, ReadError},
+    guard::{self, View},
     page_token::{self, Cursor},
 };
 use crate::{
@@ -481,11 +484,19 @@ impl PartnerRegistry for PartnerRegistryService {
         request: Request<CreatePartnerRequest>,
     ) -> Result<Response<CreatePartnerResponse>, Status> {
         let partner = self.create_partner(request.into_inner()).await?;
-        Ok(Response::new(CreatePartnerResponse { partner: Some(partner) }))
+        let id = partner.id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(CreatePartnerResponse { partner: Some(partner) }),
+            id,
+        ))
     }
 
     async fn get_partner(&self, request: Request<GetPartnerRequest>) -> Result<Response<GetPartnerResponse>, Status> {
-        let partner = self.get_partner(request.into_inner()).await?;
+        let view = guard::partner(&request, &request.get_ref().id)?;
+        let mut partner = self.get_partner(request.into_inner()).await?;
+        if view == View::WithoutContacts {
+            partner.contacts.clear();
+        }
         Ok(Response::new(GetPartnerResponse { partner: Some(partner) }))
     }
 
@@ -493,16 +504,25 @@ impl PartnerRegistry for PartnerRegistryService {
         &self,
         request: Request<UpdatePartnerRequest>,
     ) -> Result<Response<UpdatePartnerResponse>, Status> {
+        guard::partner(&request, &request.get_ref().id)?;
+        let id = request.get_ref().id.clone();
         let partner = self.update_partner(request.into_inner()).await?;
-        Ok(Response::new(UpdatePartnerResponse { partner: Some(partner) }))
+        Ok(AuditTarget::tag(
+            Response::new(UpdatePartnerResponse { partner: Some(partner) }),
+            id,
+        ))
     }
 
     async fn archive_partner(
         &self,
         request: Request<ArchivePartnerRequest>,
     ) -> Result<Response<ArchivePartnerResponse>, Status> {
+        let id = request.get_ref().id.clone();
         let partner = self.archive_partner(request.into_inner()).await?;
-        Ok(Response::new(ArchivePartnerResponse { partner: Some(partner) }))
+        Ok(AuditTarget::tag(
+            Response::new(ArchivePartnerResponse { partner: Some(partner) }),
+            id,
+        ))
     }
 
     async fn lookup_partners(
@@ -521,14 +541,24 @@ impl PartnerRegistry for PartnerRegistryService {
     }
 
     async fn add_contact(&self, request: Request<AddContactRequest>) -> Result<Response<AddContactResponse>, Status> {
-        Ok(Response::new(self.add_contact(request.into_inner()).await?))
+        guard::partner(&request, &request.get_ref().partner_id)?;
+        let id = request.get_ref().partner_id.clone();
+        Ok(AuditTarget::tag(
+            Response::new(self.add_contact(request.into_inner()).await?),
+            id,
+        ))
     }
 
     async fn erase_contact(
         &self,
         request: Request<EraseContactRequest>,
     ) -> Result<Response<EraseContactResponse>, Status> {
+        guard::partner(&request, &request.get_ref().partner_id)?;
+        let id = request.get_ref().partner_id.clone();
         let partner = self.erase_contact(request.into_inner()).await?;
-        Ok(Response::new(EraseContactResponse { partner: Some(partner) }))
+        Ok(AuditTarget::tag(
+            Response::new(EraseContactResponse { partner: Some(partner) }),
+            id,
+        ))
     }
 }

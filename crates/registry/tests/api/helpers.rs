@@ -8,6 +8,7 @@ use ess_proto::registry::v1::{
     sirene_import_client::SireneImportClient,
 };
 use platform::testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url};
+use platform::{grpc::AuthChannel, testing::admin};
 use registry::{App, Config};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -16,11 +17,13 @@ use tonic::transport::Channel;
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub pool: PgPool,
-    pub client: PartnerRegistryClient<Channel>,
-    pub membership: MembershipClient<Channel>,
-    pub ptces: PtcesClient<Channel>,
-    pub initiatives: InitiativesClient<Channel>,
-    pub sirene: SireneImportClient<Channel>,
+    pub client: PartnerRegistryClient<AuthChannel>,
+    pub membership: MembershipClient<AuthChannel>,
+    pub ptces: PtcesClient<AuthChannel>,
+    pub initiatives: InitiativesClient<AuthChannel>,
+    pub sirene: SireneImportClient<AuthChannel>,
+    /// The raw channel, for clients with other tokens (`platform::testing::with_access`).
+    pub channel: Channel,
     pub stream: TestStream,
     shutdown: CancellationToken,
     _db: TestDatabase,
@@ -47,11 +50,12 @@ pub async fn spawn_app() -> TestApp {
     TestApp {
         addr,
         pool,
-        client: PartnerRegistryClient::new(channel.clone()),
-        membership: MembershipClient::new(channel.clone()),
-        ptces: PtcesClient::new(channel.clone()),
-        initiatives: InitiativesClient::new(channel.clone()),
-        sirene: SireneImportClient::new(channel),
+        client: PartnerRegistryClient::new(admin(channel.clone())),
+        membership: MembershipClient::new(admin(channel.clone())),
+        ptces: PtcesClient::new(admin(channel.clone())),
+        initiatives: InitiativesClient::new(admin(channel.clone())),
+        sirene: SireneImportClient::new(admin(channel.clone())),
+        channel,
         stream,
         shutdown,
         _db: db,
