@@ -63,6 +63,10 @@ impl Cluster {
         let mut command = tokio::process::Command::new(binary("essctl"));
         command
             .env_clear()
+            .env(
+                "ESS_TOKEN",
+                platform::testing::token(platform::auth::Access::Admin).expose(),
+            )
             .env("REGISTRY_URL", self.registry.url())
             .env("ACTIVITIES_URL", self.activities.url())
             .env("OBSERVATORY_URL", self.observatory.url())

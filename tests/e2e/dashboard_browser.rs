@@ -55,7 +55,7 @@ async fn run(mut cmd: Command) -> Vec<u8> {
     output.stdout
 }
 
-async fn import(client: &mut ObservatoryClient<Channel>, source: &str, file: &[u8]) {
+async fn import(client: &mut ObservatoryClient<platform::grpc::AuthChannel>, source: &str, file: &[u8]) {
     let messages = vec![
         ImportDatasetRequest {
             part: Some(Part::Header(DatasetHeader {
@@ -105,7 +105,12 @@ async fn chromium_renders_a_territory_page_with_its_charts_and_the_public_figure
         ("RUST_LOG", "warn".into()),
     ]);
     let service = RunningService::start("observatory", &env).await;
-    let mut client = ObservatoryClient::connect(service.url()).await.unwrap();
+    let channel = Channel::from_shared(service.url())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = ObservatoryClient::new(platform::testing::admin(channel));
     import(&mut client, "urssaf-ess-departement", ESS).await;
     import(&mut client, "urssaf-prive-departement", PRIVATE).await;
     let http_addr = service.http_addr.clone();

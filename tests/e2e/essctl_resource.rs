@@ -10,6 +10,10 @@ use platform::testing::{TestDatabase, TestStream, nats_url};
 async fn essctl(observatory: &RunningService, args: &[&str]) -> Output {
     tokio::process::Command::new(binary("essctl"))
         .env_clear()
+        .env(
+            "ESS_TOKEN",
+            platform::testing::token(platform::auth::Access::Staff).expose(),
+        )
         .arg("--observatory-url")
         .arg(observatory.url())
         .args(args)

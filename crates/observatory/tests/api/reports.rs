@@ -22,7 +22,7 @@ use ess_proto::{
 use observatory::report::text::french_number;
 use platform::{grpc::field_violations, testing::poll_until};
 use prost::Message as _;
-use tonic::{Code, transport::Channel};
+use tonic::Code;
 use uuid::Uuid;
 
 use crate::helpers::{TestApp, spawn_app};
@@ -303,12 +303,13 @@ pub async fn scenario(app: &TestApp) {
     .await;
 }
 
-async fn clients(app: &TestApp) -> (ActionPlanClient<Channel>, ReportsClient<Channel>) {
-    let channel = Channel::from_shared(format!("http://{}", app.addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+async fn clients(
+    app: &TestApp,
+) -> (
+    ActionPlanClient<platform::grpc::AuthChannel>,
+    ReportsClient<platform::grpc::AuthChannel>,
+) {
+    let channel = platform::testing::admin(app.channel.clone());
     (ActionPlanClient::new(channel.clone()), ReportsClient::new(channel))
 }
 
@@ -479,7 +480,7 @@ fn request(kind: ReportKind, format: ReportFormat) -> RenderReportRequest {
     }
 }
 
-async fn render(reports: &mut ReportsClient<Channel>, r: RenderReportRequest) -> Vec<ReportFile> {
+async fn render(reports: &mut ReportsClient<platform::grpc::AuthChannel>, r: RenderReportRequest) -> Vec<ReportFile> {
     reports.render_report(r).await.unwrap().into_inner().files
 }
 

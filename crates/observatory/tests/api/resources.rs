@@ -7,7 +7,7 @@ use ess_proto::observatory::v1::{
     ResourceDescription, ResourceKind, TerritoryLevel, download_resource_response, publish_resource_request::Part,
     resources_client::ResourcesClient,
 };
-use tonic::{Code, Status, transport::Channel};
+use tonic::{Code, Status};
 
 use crate::{
     helpers::{TestApp, spawn_app},
@@ -16,10 +16,8 @@ use crate::{
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n";
 
-async fn client(app: &TestApp) -> ResourcesClient<Channel> {
-    ResourcesClient::connect(format!("http://{}", app.grpc_addr))
-        .await
-        .unwrap()
+async fn client(app: &TestApp) -> ResourcesClient<platform::grpc::AuthChannel> {
+    ResourcesClient::new(platform::testing::admin(app.channel.clone()))
 }
 
 fn study() -> ResourceDescription {
@@ -40,7 +38,7 @@ fn study() -> ResourceDescription {
 }
 
 async fn publish(
-    client: &mut ResourcesClient<Channel>,
+    client: &mut ResourcesClient<platform::grpc::AuthChannel>,
     description: ResourceDescription,
     file: &[u8],
 ) -> Result<Resource, Status> {
