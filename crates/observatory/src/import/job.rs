@@ -205,7 +205,7 @@ pub async fn run(
     let dataset = datasets::finish_import(&mut tx, dataset_id, summary.rows as i64)
         .await
         .context("recording the import")?;
-    tx.commit().await.context("commit import")?;
+    platform::outbox::commit(tx).await.context("commit import")?;
     tracing::info!(
         rows = summary.rows,
         kept = summary.kept,
