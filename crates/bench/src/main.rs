@@ -8,6 +8,8 @@
 
 mod load;
 mod machine;
+mod observatory;
+mod registrations;
 mod scenarios;
 mod services;
 

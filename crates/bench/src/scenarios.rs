@@ -1,5 +1,5 @@
-//! The scenarios of issue 9 that the current services support: write, read, event pipeline and
-//! memory. Each platform figure is printed beside its substrate baseline measured in the same run.
+//! The scenarios of issue 9: write, read, event pipeline and memory here; import and indicators in
+//! `observatory`. Each platform figure is printed beside its substrate baseline measured in the same run.
 
 use std::{
     collections::HashMap,
@@ -56,7 +56,7 @@ pub struct Results {
     pub memory: Vec<Memory>,
 }
 
-fn ratio(p: &Figures, b: &Figures) -> Option<f64> {
+pub fn ratio(p: &Figures, b: &Figures) -> Option<f64> {
     (b.rate_per_s > 0.0).then(|| (p.rate_per_s / b.rate_per_s * 1000.0).round() / 10.0)
 }
 
@@ -84,7 +84,7 @@ fn siret(scenario: u32, i: u64) -> String {
         .unwrap_or_default()
 }
 
-fn request(scenario: u32, i: u64) -> CreatePartnerRequest {
+pub fn request(scenario: u32, i: u64) -> CreatePartnerRequest {
     CreatePartnerRequest {
         name: format!("Structure de mesure {scenario}-{i}"),
         siret: siret(scenario, i),
@@ -98,7 +98,7 @@ async fn pool(url: &str) -> anyhow::Result<PgPool> {
 }
 
 pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> {
-    let idle: Vec<(f64, f64)> = [&env.registry, &env.observatory]
+    let idle: Vec<(f64, f64)> = [&env.registry, &env.observatory, &env.activities]
         .iter()
         .map(|s| s.memory_mib())
         .collect();
@@ -121,8 +121,10 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     rows.extend(write(args, &client, &raw).await?);
     rows.extend(read(args, &client, &registry_db).await?);
     rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
+    rows.extend(crate::observatory::run(args, env, &raw, &observatory_db).await?);
+    rows.extend(crate::registrations::run(args, env, &client).await?);
 
-    let memory = [&env.registry, &env.observatory]
+    let memory = [&env.registry, &env.observatory, &env.activities]
         .iter()
         .zip(idle)
         .map(|(s, (idle_rss, _))| Memory {

@@ -38,6 +38,7 @@ impl Service {
 pub struct Environment {
     pub registry: Service,
     pub observatory: Service,
+    pub activities: Service,
     pub registry_db: String,
     pub observatory_db: String,
     pub raw_db: String,
@@ -51,7 +52,7 @@ pub struct Environment {
 impl Environment {
     pub async fn start(args: &Args) -> anyhow::Result<Self> {
         let id = uuid::Uuid::now_v7().simple().to_string();
-        let names = ["registry", "observatory", "raw"].map(|s| format!("bench_{s}_{id}"));
+        let names = ["registry", "observatory", "raw", "activities"].map(|s| format!("bench_{s}_{id}"));
         let mut admin = sqlx::PgConnection::connect(&args.database_url).await?;
         for name in &names {
             // Names are ours (fixed words and a uuid).
@@ -78,9 +79,13 @@ impl Environment {
         };
         let registry = spawn(args, "registry", env(&names[0], free_port()?)).await?;
         let observatory = spawn(args, "observatory", env(&names[1], free_port()?)).await?;
+        let mut activities_env = env(&names[3], free_port()?);
+        activities_env.push(("REGISTRY_URL".to_owned(), registry.url.clone()));
+        let activities = spawn(args, "activities", activities_env).await?;
         Ok(Self {
             registry,
             observatory,
+            activities,
             registry_db: url(&names[0]),
             observatory_db: url(&names[1]),
             raw_db: url(&names[2]),
@@ -93,7 +98,7 @@ impl Environment {
     }
 
     pub async fn stop(mut self) {
-        for s in [&mut self.registry, &mut self.observatory] {
+        for s in [&mut self.registry, &mut self.observatory, &mut self.activities] {
             let _ = s.child.kill();
             let _ = s.child.wait();
         }

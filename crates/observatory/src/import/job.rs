@@ -202,6 +202,9 @@ pub async fn run(
             .await
             .context("joining establishments to legal units")?;
     }
+    crate::store::cube::refresh_rollup(&mut tx, dataset_id)
+        .await
+        .context("summing the facts per territory level")?;
     let dataset = datasets::finish_import(&mut tx, dataset_id, summary.rows as i64)
         .await
         .context("recording the import")?;
