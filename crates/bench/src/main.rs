@@ -37,6 +37,10 @@ pub struct Args {
     /// Length of each measured run.
     #[arg(long, default_value = "5", value_parser = parse_secs)]
     pub duration: Duration,
+    /// Run only these scenarios (write, read, pipeline, import, registrations; `read` needs the
+    /// partners `write` creates). Default: all. `import` includes the indicator queries.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Where bench.md and bench.json are written.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,

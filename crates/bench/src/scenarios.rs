@@ -118,11 +118,22 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     let observatory_db = pool(&env.observatory_db).await?;
 
     let mut rows = Vec::new();
-    rows.extend(write(args, &client, &raw).await?);
-    rows.extend(read(args, &client, &registry_db).await?);
-    rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
-    rows.extend(crate::observatory::run(args, env, &raw, &observatory_db).await?);
-    rows.extend(crate::registrations::run(args, env, &client).await?);
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    if wanted("write") {
+        rows.extend(write(args, &client, &raw).await?);
+    }
+    if wanted("read") {
+        rows.extend(read(args, &client, &registry_db).await?);
+    }
+    if wanted("pipeline") {
+        rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
+    }
+    if wanted("import") {
+        rows.extend(crate::observatory::run(args, env, &raw, &observatory_db).await?);
+    }
+    if wanted("registrations") {
+        rows.extend(crate::registrations::run(args, env, &client).await?);
+    }
 
     let memory = [&env.registry, &env.observatory, &env.activities]
         .iter()
