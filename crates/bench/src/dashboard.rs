@@ -39,7 +39,7 @@ pub async fn pages(args: &Args, env: &Environment) -> anyhow::Result<Vec<Row>> {
         .connect()
         .await
         .context("observatory")?;
-    let client = ObservatoryClient::new(channel);
+    let client = ObservatoryClient::new(platform::grpc::with_token(channel, &env.token));
     for (source, file) in [("urssaf-ess-departement", ESS), ("urssaf-prive-departement", PRIVATE)] {
         let messages = vec![
             ImportDatasetRequest {

@@ -9,6 +9,8 @@
 mod dashboard;
 mod load;
 mod machine;
+mod observatory;
+mod registrations;
 mod report;
 mod scenarios;
 mod services;
@@ -37,6 +39,10 @@ pub struct Args {
     /// Length of each measured run.
     #[arg(long, default_value = "5", value_parser = parse_secs)]
     pub duration: Duration,
+    /// Run only these scenarios (write, read, pipeline, import, registrations; `read` needs the
+    /// partners `write` creates). Default: all. `import` includes the indicator queries.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
     /// Where bench.md and bench.json are written.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,

@@ -1,5 +1,5 @@
-//! The scenarios of issue 9 that the current services support: write, read, event pipeline and
-//! memory. Each platform figure is printed beside its substrate baseline measured in the same run.
+//! The scenarios of issue 9: write, read, event pipeline and memory here; import and indicators in
+//! `observatory`. Each platform figure is printed beside its substrate baseline measured in the same run.
 
 use std::{
     collections::HashMap,
@@ -85,7 +85,7 @@ fn siret(scenario: u32, i: u64) -> String {
         .unwrap_or_default()
 }
 
-fn request(scenario: u32, i: u64) -> CreatePartnerRequest {
+pub fn request(scenario: u32, i: u64) -> CreatePartnerRequest {
     CreatePartnerRequest {
         name: format!("Structure de mesure {scenario}-{i}"),
         siret: siret(scenario, i),
@@ -99,7 +99,7 @@ async fn pool(url: &str) -> anyhow::Result<PgPool> {
 }
 
 pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> {
-    let idle: Vec<(f64, f64)> = [&env.registry, &env.observatory]
+    let idle: Vec<(f64, f64)> = [&env.registry, &env.observatory, &env.activities]
         .iter()
         .map(|s| s.memory_mib())
         .collect();
@@ -119,12 +119,27 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     let observatory_db = pool(&env.observatory_db).await?;
 
     let mut rows = Vec::new();
-    rows.extend(write(args, &client, &raw).await?);
-    rows.extend(read(args, &client, &registry_db).await?);
-    rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
-    rows.extend(crate::dashboard::pages(args, env).await?);
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    if wanted("write") {
+        rows.extend(write(args, &client, &raw).await?);
+    }
+    if wanted("read") {
+        rows.extend(read(args, &client, &registry_db).await?);
+    }
+    if wanted("pipeline") {
+        rows.extend(pipeline(args, env, &client, &registry_db, &observatory_db).await?);
+    }
+    if wanted("import") {
+        rows.extend(crate::observatory::run(args, env, &raw, &observatory_db).await?);
+    }
+    if wanted("registrations") {
+        rows.extend(crate::registrations::run(args, env, &client).await?);
+    }
+    if wanted("dashboard") {
+        rows.extend(crate::dashboard::pages(args, env).await?);
+    }
 
-    let memory = [&env.registry, &env.observatory]
+    let memory = [&env.registry, &env.observatory, &env.activities]
         .iter()
         .zip(idle)
         .map(|(s, (idle_rss, _))| Memory {

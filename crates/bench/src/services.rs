@@ -38,6 +38,7 @@ impl Service {
 pub struct Environment {
     pub registry: Service,
     pub observatory: Service,
+    pub activities: Service,
     /// The observatory's public dashboard (HTTP), on a free port rather than 8080.
     pub dashboard_addr: String,
     pub registry_db: String,
@@ -55,7 +56,7 @@ pub struct Environment {
 impl Environment {
     pub async fn start(args: &Args) -> anyhow::Result<Self> {
         let id = uuid::Uuid::now_v7().simple().to_string();
-        let names = ["registry", "observatory", "raw"].map(|s| format!("bench_{s}_{id}"));
+        let names = ["registry", "observatory", "raw", "activities"].map(|s| format!("bench_{s}_{id}"));
         let mut admin = sqlx::PgConnection::connect(&args.database_url).await?;
         for name in &names {
             // Names are ours (fixed words and a uuid).
@@ -77,6 +78,12 @@ impl Environment {
             platform::auth::Access::Staff,
             std::time::Duration::from_secs(24 * 3600),
         )?;
+        // The activities service's own token for its organiser checks at the registry.
+        let service_token = platform::auth::TokenIssuer::new(&keys.private_pem, "ess-auth", "ess")?.issue(
+            "activities",
+            platform::auth::Access::Service,
+            std::time::Duration::from_secs(24 * 3600),
+        )?;
         let env = |db: &str, port: u16| {
             vec![
                 ("DATABASE_URL".to_owned(), url(db)),
@@ -93,10 +100,15 @@ impl Environment {
         let mut observatory_env = env(&names[1], free_port()?);
         observatory_env.push(("HTTP_ADDR".to_owned(), dashboard_addr.clone()));
         let observatory = spawn(args, "observatory", observatory_env).await?;
+        let mut activities_env = env(&names[3], free_port()?);
+        activities_env.push(("REGISTRY_URL".to_owned(), registry.url.clone()));
+        activities_env.push(("REGISTRY_TOKEN".to_owned(), service_token.expose().to_owned()));
+        let activities = spawn(args, "activities", activities_env).await?;
         Ok(Self {
             dashboard_addr,
             registry,
             observatory,
+            activities,
             registry_db: url(&names[0]),
             observatory_db: url(&names[1]),
             raw_db: url(&names[2]),
@@ -110,7 +122,7 @@ impl Environment {
     }
 
     pub async fn stop(mut self) {
-        for s in [&mut self.registry, &mut self.observatory] {
+        for s in [&mut self.registry, &mut self.observatory, &mut self.activities] {
             let _ = s.child.kill();
             let _ = s.child.wait();
         }

@@ -277,7 +277,7 @@ impl<H: Handler> Consumer<H> {
                     };
                     results.push(result);
                 }
-                if let Err(e) = tx.commit().await {
+                if let Err(e) = crate::outbox::commit(tx).await {
                     // Nothing of the batch is kept: every message that was applied must be retried.
                     let e = anyhow::Error::new(e).context("commit consumer batch");
                     for r in results.iter_mut().filter(|r| r.is_ok()) {

@@ -178,7 +178,7 @@ impl ActivitiesService {
             .await
             .context("enqueueing ActivityCreated")?;
         let view = view(&mut tx, &activity).await?;
-        tx.commit().await.context("commit create_activity")?;
+        platform::outbox::commit(tx).await.context("commit create_activity")?;
         tracing::info!(ess.activity.id = %activity.id, "activities.activity.created");
         Ok(view)
     }
@@ -218,7 +218,7 @@ impl ActivitiesService {
             .await
             .context("enqueueing ActivityUpdated")?;
         let view = view(&mut tx, &a).await?;
-        tx.commit().await.context("commit update_activity")?;
+        platform::outbox::commit(tx).await.context("commit update_activity")?;
         Ok(view)
     }
 
@@ -252,7 +252,7 @@ impl ActivitiesService {
             .await
             .context("enqueueing the transition event")?;
         let view = view(&mut tx, &a).await?;
-        tx.commit().await.context("commit activity transition")?;
+        platform::outbox::commit(tx).await.context("commit activity transition")?;
         tracing::info!(ess.activity.id = %a.id, status = a.status.key(), "activities.activity.transitioned");
         Ok(view)
     }
@@ -326,7 +326,7 @@ impl ActivitiesService {
             .await
             .context("enqueueing ActivityCompleted")?;
         let view = view(&mut tx, &a).await?;
-        tx.commit().await.context("commit complete_activity")?;
+        platform::outbox::commit(tx).await.context("commit complete_activity")?;
         tracing::info!(ess.activity.id = %a.id, attendees = outcome.total, "activities.activity.completed");
         Ok(view)
     }

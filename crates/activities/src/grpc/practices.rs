@@ -64,7 +64,7 @@ impl ActivitiesService {
         let id = Uuid::now_v7();
         tracing::Span::current().record("ess.practice.id", id.to_string().as_str());
         store::insert(&mut tx, id, &sheet).await?;
-        tx.commit().await.context("commit create_practice")?;
+        platform::outbox::commit(tx).await.context("commit create_practice")?;
         Ok(pb::PracticeResponse {
             practice: Some(to_proto(&Practice {
                 id,
@@ -95,7 +95,7 @@ impl ActivitiesService {
         platform::outbox::enqueue(&mut tx, &ev::practice_published(&p))
             .await
             .context("enqueueing PracticePublished")?;
-        tx.commit().await.context("commit publish_practice")?;
+        platform::outbox::commit(tx).await.context("commit publish_practice")?;
         Ok(pb::PracticeResponse {
             practice: Some(to_proto(&p)),
         })

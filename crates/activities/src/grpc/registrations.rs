@@ -125,7 +125,7 @@ impl ActivitiesService {
         };
         publish(&mut tx, &session, fact, &[id], new.organisation).await?;
         let registration = read(&mut tx, id).await?;
-        tx.commit().await.context("commit register")?;
+        platform::outbox::commit(tx).await.context("commit register")?;
         tracing::info!(ess.registration.id = %id, status = status.key(), "activities.registration.recorded");
         Ok(pb::RegistrationResponse {
             registration: Some(convert::registration_to_proto(&registration)),
@@ -184,7 +184,7 @@ impl ActivitiesService {
             promoted = Some(convert::registration_to_proto(&next));
         }
         let registration = read(&mut tx, id).await?;
-        tx.commit().await.context("commit cancel_registration")?;
+        platform::outbox::commit(tx).await.context("commit cancel_registration")?;
         Ok(pb::RegistrationResponse {
             registration: Some(convert::registration_to_proto(&registration)),
             promoted,
@@ -258,7 +258,7 @@ impl ActivitiesService {
             RegistrationFact::NoShow
         };
         publish(&mut tx, &session, fact, &ids, None).await?;
-        tx.commit().await.context("commit record_attendance")?;
+        platform::outbox::commit(tx).await.context("commit record_attendance")?;
         Ok(pb::RecordAttendanceResponse { registrations: out })
     }
 
@@ -293,7 +293,7 @@ impl ActivitiesService {
             publish(&mut tx, &session, RegistrationFact::Erased, &[id], None).await?;
         }
         let registration = read(&mut tx, id).await?;
-        tx.commit().await.context("commit erase_registrant")?;
+        platform::outbox::commit(tx).await.context("commit erase_registrant")?;
         tracing::info!(ess.registration.id = %id, "activities.registration.erased");
         Ok(pb::RegistrationResponse {
             registration: Some(convert::registration_to_proto(&registration)),

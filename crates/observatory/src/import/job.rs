@@ -202,10 +202,13 @@ pub async fn run(
             .await
             .context("joining establishments to legal units")?;
     }
+    crate::store::cube::refresh_rollup(&mut tx, dataset_id)
+        .await
+        .context("summing the facts per territory level")?;
     let dataset = datasets::finish_import(&mut tx, dataset_id, summary.rows as i64)
         .await
         .context("recording the import")?;
-    tx.commit().await.context("commit import")?;
+    platform::outbox::commit(tx).await.context("commit import")?;
     tracing::info!(
         rows = summary.rows,
         kept = summary.kept,

@@ -173,7 +173,7 @@ impl ActionPlan for ActionPlanService {
             let mut tx = self.pool.begin().await?;
             let action = store::create(&mut tx, id, &spec).await?;
             outbox::enqueue(&mut tx, &event(&action, ACTION_CREATED)).await?;
-            tx.commit().await?;
+            platform::outbox::commit(tx).await?;
             Ok::<_, sqlx::Error>(action)
         }
         .await
@@ -215,7 +215,7 @@ impl ActionPlan for ActionPlanService {
         };
         async {
             outbox::enqueue(&mut tx, &event(&action, ACTION_UPDATED)).await?;
-            tx.commit().await
+            platform::outbox::commit(tx).await
         }
         .await
         .context("recording the update")

@@ -229,7 +229,7 @@ impl Reports for ReportsService {
             let mut tx = self.pool.begin().await?;
             store::insert(&mut tx, &p, &files).await?;
             outbox::enqueue(&mut tx, &event(&p, &files)).await?;
-            tx.commit().await
+            platform::outbox::commit(tx).await
         }
         .await
         .context("storing the published report")

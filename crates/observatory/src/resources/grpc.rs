@@ -302,7 +302,7 @@ pub async fn publish(pool: &PgPool, new: &NewResource, bytes: &[u8]) -> anyhow::
     platform::outbox::enqueue(&mut tx, &event)
         .await
         .context("writing the resource_published event")?;
-    tx.commit().await.context("commit publish_resource")?;
+    platform::outbox::commit(tx).await.context("commit publish_resource")?;
     tracing::info!(ess.resource.id = %id, size_bytes = bytes.len(), "observatory.resource.published");
     Ok(ResourceRow {
         id,

@@ -1,7 +1,9 @@
 //! Queries over `facts`: sums by two dimensions for one dataset and year (the indicator cube).
+//! Above the commune, queries read `facts_rollup`, the same facts pre-summed per territory level
+//! when a dataset is imported ([`refresh_rollup`]).
 
 use rust_decimal::Decimal;
-use sqlx::{PgPool, Row as _};
+use sqlx::{PgConnection, PgPool, Row as _};
 use uuid::Uuid;
 
 use crate::domain::{
@@ -45,13 +47,53 @@ pub struct CubeQuery {
     pub families: Vec<String>,
 }
 
+/// Rebuilds the pre-summed levels of one dataset from its facts, in the import's transaction.
+#[tracing::instrument(name = "observatory.store.refresh_rollup", skip_all)]
+pub async fn refresh_rollup(conn: &mut PgConnection, dataset_id: Uuid) -> Result<u64, sqlx::Error> {
+    sqlx::query("DELETE FROM facts_rollup WHERE dataset_id = $1")
+        .bind(dataset_id)
+        .execute(&mut *conn)
+        .await?;
+    let done = sqlx::query(
+        "INSERT INTO facts_rollup \
+         SELECT dataset_id, year, l.level, l.territory, family, na88, naf_section, sum(establishments), \
+             sum(employees), sum(payroll), \
+             CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END, \
+             CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END \
+         FROM facts CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
+             ('ancienne_region', ancienne_region), ('region', region)) AS l (level, territory) \
+         WHERE dataset_id = $1 AND l.territory IS NOT NULL \
+         GROUP BY dataset_id, year, l.level, l.territory, family, na88, naf_section",
+    )
+    .bind(dataset_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Sums of establishments, employees and payroll per (row, column); the largest contributions are
 /// known only when every fact of the cell carries one.
 #[tracing::instrument(name = "observatory.store.cube_cells", skip_all, fields(year = q.year))]
 pub async fn cells(pool: &PgPool, q: &CubeQuery) -> Result<Vec<CubeCell>, sqlx::Error> {
-    let row_col = column(q.rows);
-    let col_col = q.columns.map(column);
-    let level_col = territory_column(q.territory_level);
+    // Commune level: the facts themselves. Above: the rollup of that level, where the territory
+    // is one column (every territory dimension of a query is at `territory_level`).
+    let rollup = q.territory_level != TerritoryLevel::Commune;
+    let group_column = |dim: Dimension| match dim {
+        Dimension::Territory(_) if rollup => "territory",
+        dim => column(dim),
+    };
+    let row_col = group_column(q.rows);
+    let col_col = q.columns.map(group_column);
+    let level_col = if rollup {
+        "territory"
+    } else {
+        territory_column(q.territory_level)
+    };
+    let (table, level_filter) = if rollup {
+        ("facts_rollup", "AND level = $5")
+    } else {
+        ("facts", "AND $5::text IS NOT NULL")
+    };
     let col_expr = col_col.unwrap_or("''");
     let mut not_null = vec![format!("{row_col} IS NOT NULL"), format!("{level_col} IS NOT NULL")];
     if let Some(c) = col_col {
@@ -62,7 +104,7 @@ pub async fn cells(pool: &PgPool, q: &CubeQuery) -> Result<Vec<CubeCell>, sqlx::
              sum(payroll)::text AS p, \
              CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees)::text END AS le, \
              CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll)::text END AS lp \
-         FROM facts WHERE dataset_id = $1 AND year = $2 AND {} \
+         FROM {table} WHERE dataset_id = $1 AND year = $2 {level_filter} AND {} \
              AND (cardinality($3::text[]) = 0 OR {level_col} = ANY($3)) \
              AND (cardinality($4::text[]) = 0 OR family = ANY($4)) \
          GROUP BY 1, 2",
@@ -73,6 +115,7 @@ pub async fn cells(pool: &PgPool, q: &CubeQuery) -> Result<Vec<CubeCell>, sqlx::
         .bind(q.year)
         .bind(&q.territory_codes)
         .bind(&q.families)
+        .bind(territory_column(q.territory_level))
         .fetch_all(pool)
         .await?;
     let dec = |s: Option<String>| -> Result<Option<Decimal>, sqlx::Error> {

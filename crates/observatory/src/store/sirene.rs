@@ -103,6 +103,9 @@ pub async fn aggregate_establishments(
     legal_units: Uuid,
     year: i32,
 ) -> Result<i64, sqlx::Error> {
+    // The staging table is a fresh temporary table: without statistics the planner would join it
+    // row by row through the legal units' index instead of hashing.
+    sqlx::query("ANALYZE sirene_staging").execute(&mut *conn).await?;
     let kept: i64 = sqlx::query_scalar(
         "WITH inserted AS ( \
              INSERT INTO facts (dataset_id, scope, year, commune, epci, departement, ancienne_region, region, family, \

@@ -26,9 +26,8 @@ pub struct TestApp {
     /// The gRPC address, for the clients of the other services (ActionPlan, Reports).
     pub addr: std::net::SocketAddr,
     pub pool: PgPool,
-    /// The public dashboard (HTTP) and the gRPC address (for other clients, such as Resources).
+    /// The public dashboard (HTTP).
     pub http_addr: std::net::SocketAddr,
-    pub grpc_addr: std::net::SocketAddr,
     pub client: ObservatoryClient<AuthChannel>,
     /// The raw channel, for clients with other tokens.
     pub channel: Channel,
@@ -62,7 +61,6 @@ pub async fn spawn_app() -> TestApp {
         addr,
         pool,
         http_addr,
-        grpc_addr: addr,
         client: ObservatoryClient::new(admin(channel.clone())),
         channel,
         stream,

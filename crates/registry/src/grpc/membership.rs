@@ -130,7 +130,7 @@ impl MembershipService {
             .await
             .context("enqueueing MembershipChanged")?;
         let out = answer(&mut tx, &partner).await?;
-        tx.commit().await.context("commit join_cress")?;
+        platform::outbox::commit(tx).await.context("commit join_cress")?;
         Ok(out)
     }
 
@@ -164,7 +164,7 @@ impl MembershipService {
             .await
             .context("enqueueing MembershipChanged")?;
         let out = answer(&mut tx, &partner).await?;
-        tx.commit().await.context("commit leave_cress")?;
+        platform::outbox::commit(tx).await.context("commit leave_cress")?;
         Ok(out)
     }
 
@@ -216,7 +216,7 @@ impl MembershipService {
             .await
             .context("enqueueing AffiliationChanged")?;
         let out = answer(&mut tx, &partner).await?;
-        tx.commit().await.context("commit add_affiliation")?;
+        platform::outbox::commit(tx).await.context("commit add_affiliation")?;
         Ok(out)
     }
 
@@ -257,7 +257,7 @@ impl MembershipService {
             .await
             .context("enqueueing AffiliationChanged")?;
         let out = answer(&mut tx, &partner).await?;
-        tx.commit().await.context("commit end_affiliation")?;
+        platform::outbox::commit(tx).await.context("commit end_affiliation")?;
         Ok(out)
     }
 }

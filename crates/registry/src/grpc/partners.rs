@@ -160,7 +160,7 @@ impl PartnerRegistryService {
         platform::outbox::enqueue(&mut tx, &events::partners::partner_registered(&partner))
             .await
             .context("enqueueing PartnerRegistered")?;
-        tx.commit().await.context("commit create_partner")?;
+        platform::outbox::commit(tx).await.context("commit create_partner")?;
         tracing::info!(ess.partner.id = %partner.id.0, "registry.partner.registered");
         Ok(convert::partner(&partner))
     }
@@ -224,7 +224,7 @@ impl PartnerRegistryService {
         platform::outbox::enqueue(&mut tx, &events::partners::partner_updated(&partner))
             .await
             .context("enqueueing PartnerUpdated")?;
-        tx.commit().await.context("commit update_partner")?;
+        platform::outbox::commit(tx).await.context("commit update_partner")?;
         tracing::info!(ess.partner.id = %partner.id.0, version = partner.version, "registry.partner.updated");
         Ok(convert::partner(&partner))
     }
@@ -239,7 +239,7 @@ impl PartnerRegistryService {
         platform::outbox::enqueue(&mut tx, &events::partners::partner_archived(&partner))
             .await
             .context("enqueueing PartnerArchived")?;
-        tx.commit().await.context("commit archive_partner")?;
+        platform::outbox::commit(tx).await.context("commit archive_partner")?;
         tracing::info!(ess.partner.id = %partner.id.0, "registry.partner.archived");
         Ok(convert::partner(&partner))
     }
@@ -349,7 +349,7 @@ impl PartnerRegistryService {
         platform::outbox::enqueue(&mut tx, &events::partners::partner_updated(&partner))
             .await
             .context("enqueueing PartnerUpdated")?;
-        tx.commit().await.context("commit add_contact")?;
+        platform::outbox::commit(tx).await.context("commit add_contact")?;
         Ok(AddContactResponse {
             partner: Some(convert::partner(&partner)),
             contact_id,
@@ -383,7 +383,7 @@ impl PartnerRegistryService {
         platform::outbox::enqueue(&mut tx, &events::partners::partner_updated(&partner))
             .await
             .context("enqueueing PartnerUpdated")?;
-        tx.commit().await.context("commit erase_contact")?;
+        platform::outbox::commit(tx).await.context("commit erase_contact")?;
         tracing::info!(ess.partner.id = %partner.id.0, "registry.contact.erased");
         Ok(convert::partner(&partner))
     }

@@ -224,7 +224,7 @@ impl PtceService {
             .await
             .context("enqueueing PtceCreated")?;
         let out = ptce_proto(&mut tx, &p).await.context("answering")?;
-        tx.commit().await.context("commit create_ptce")?;
+        platform::outbox::commit(tx).await.context("commit create_ptce")?;
         Ok(out)
     }
 
@@ -265,7 +265,7 @@ impl PtceService {
             .await
             .context("enqueueing PtceMemberJoined")?;
         let out = ptce_proto(&mut tx, &p).await.context("answering")?;
-        tx.commit().await.context("commit join_ptce")?;
+        platform::outbox::commit(tx).await.context("commit join_ptce")?;
         Ok(out)
     }
 
@@ -296,7 +296,7 @@ impl PtceService {
             .await
             .context("enqueueing PtceMemberLeft")?;
         let out = ptce_proto(&mut tx, &p).await.context("answering")?;
-        tx.commit().await.context("commit leave_ptce")?;
+        platform::outbox::commit(tx).await.context("commit leave_ptce")?;
         Ok(out)
     }
 
@@ -332,7 +332,7 @@ impl PtceService {
             .await
             .context("enqueueing PtceStatusChanged")?;
         let out = ptce_proto(&mut tx, &p).await.context("answering")?;
-        tx.commit().await.context("commit set_ptce_status")?;
+        platform::outbox::commit(tx).await.context("commit set_ptce_status")?;
         Ok(out)
     }
 
@@ -471,7 +471,7 @@ impl InitiativeService {
         platform::outbox::enqueue(&mut tx, &ev::initiative_created(&i))
             .await
             .context("enqueueing InitiativeCreated")?;
-        tx.commit().await.context("commit create_initiative")?;
+        platform::outbox::commit(tx).await.context("commit create_initiative")?;
         Ok(initiative_proto(&i))
     }
 
@@ -512,7 +512,7 @@ impl InitiativeService {
         platform::outbox::enqueue(&mut tx, &ev::initiative_stage_changed(&i, from))
             .await
             .context("enqueueing InitiativeStageChanged")?;
-        tx.commit().await.context("commit change_stage")?;
+        platform::outbox::commit(tx).await.context("commit change_stage")?;
         Ok(initiative_proto(&i))
     }
 

@@ -134,44 +134,42 @@ pub async fn get_for_update(conn: &mut PgConnection, id: PartnerId) -> Result<Op
 }
 
 async fn read_one(conn: &mut PgConnection, id: PartnerId, lock: bool) -> Result<Option<Partner>, StoreError> {
-    let sql = if lock {
-        format!("SELECT {COLUMNS} FROM partners WHERE id = $1 FOR UPDATE")
-    } else {
-        format!("SELECT {COLUMNS} FROM partners WHERE id = $1")
-    };
+    // One round trip: the partner's row joined with its contacts (one row per contact, or one
+    // row with NULL contact columns), instead of a second query for the contacts.
+    let lock = if lock { "FOR UPDATE OF partners" } else { "" };
+    let sql = format!(
+        "SELECT p.*, c.id AS contact_id, c.name AS contact_name, c.role AS contact_role, c.email AS contact_email, \
+         c.phone AS contact_phone, c.consent AS contact_consent \
+         FROM (SELECT {COLUMNS} FROM partners WHERE id = $1 {lock}) p \
+         LEFT JOIN partner_contacts c ON c.partner_id = p.id ORDER BY c.created_at, c.id"
+    );
     // Built from constants only.
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id.0)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let mut partner = from_row(&row)?;
-    partner.contacts = contacts(conn, id).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_all(&mut *conn).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut partner = from_row(first)?;
+    partner.contacts = rows
+        .iter()
+        .filter_map(|r| match r.try_get::<Option<Uuid>, _>("contact_id") {
+            Ok(Some(contact_id)) => Some(contact_from_row(contact_id, r)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e.into())),
+        })
+        .collect::<Result<_, _>>()?;
     Ok(Some(partner))
 }
 
-async fn contacts(conn: &mut PgConnection, id: PartnerId) -> Result<Vec<Contact>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, name, role, email, phone, consent FROM partner_contacts WHERE partner_id = $1 ORDER BY created_at, id",
+fn contact_from_row(id: Uuid, r: &PgRow) -> Result<Contact, StoreError> {
+    let get = |c: &str| -> Result<Option<String>, StoreError> { Ok(r.try_get(c)?) };
+    let name: String = r.try_get("contact_name")?;
+    Contact::parse(
+        id,
+        &name,
+        &get("contact_role")?.unwrap_or_default(),
+        &get("contact_email")?.unwrap_or_default(),
+        &get("contact_phone")?.unwrap_or_default(),
+        r.try_get("contact_consent")?,
     )
-    .bind(id.0)
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let get = |c: &str| -> Result<Option<String>, StoreError> { Ok(r.try_get(c)?) };
-            let name: String = r.try_get("name")?;
-            Contact::parse(
-                r.try_get("id")?,
-                &name,
-                &get("role")?.unwrap_or_default(),
-                &get("email")?.unwrap_or_default(),
-                &get("phone")?.unwrap_or_default(),
-                r.try_get("consent")?,
-            )
-            .map_err(|v| corrupt("partner_contacts", format!("{} invalid field(s)", v.len())))
-        })
-        .collect()
+    .map_err(|v| corrupt("partner_contacts", format!("{} invalid field(s)", v.len())))
 }
 
 /// Partners by SIREN (every establishment) or SIRET (at most one), without contacts.
