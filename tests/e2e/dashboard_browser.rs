@@ -105,11 +105,7 @@ async fn chromium_renders_a_territory_page_with_its_charts_and_the_public_figure
         ("RUST_LOG", "warn".into()),
     ]);
     let service = RunningService::start("observatory", &env).await;
-    let channel = Channel::from_shared(service.url())
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let channel = Channel::from_shared(service.url()).unwrap().connect().await.unwrap();
     let mut client = ObservatoryClient::new(platform::testing::admin(channel));
     import(&mut client, "urssaf-ess-departement", ESS).await;
     import(&mut client, "urssaf-prive-departement", PRIVATE).await;

@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used)] // tests: a failed unwrap is a failed test
 
 mod activity_trace;
-mod cluster;
 mod authz;
+mod cluster;
 mod compose;
 mod config;
 mod dashboard_browser;

@@ -1,10 +1,11 @@
 //! No leaks: a full scenario through the real binaries (partners with their contact persons'
 //! emails and phones, an activity with registrations, the observatory's projections, bad input
-//! that gets INVALID_ARGUMENT), with a bearer-looking token on every call, each service logged in
-//! to NATS with its own password and to PostgreSQL with a password in its URL. Every JSON log line
-//! of the three processes and every span they export must be free of the token, the passwords,
-//! the emails, the phone numbers and the contact persons' names; so must the error messages the
-//! callers get back.
+//! that gets INVALID_ARGUMENT), with a real bearer token (signed by the test key, accepted by the
+//! services) on every call, the activities service calling the registry with a service token of
+//! its own, each service logged in to NATS with its own password and to PostgreSQL with a
+//! password in its URL. Every JSON log line of the three processes and every span they export must
+//! be free of the tokens (whole or their signatures), the passwords, the emails, the phone numbers
+//! and the contact persons' names; so must the error messages the callers get back.
 
 use std::{
     collections::HashMap,
@@ -28,19 +29,18 @@ use ess_proto::{
         partner_registry_client::PartnerRegistryClient,
     },
 };
-use platform::testing::{TestDatabase, free_port, poll_until};
-use tokio::process::{Child, Command};
-use tonic::{
-    Code, Request, Status,
-    metadata::MetadataValue,
-    service::{Interceptor, interceptor::InterceptedService},
-    transport::Channel,
+use platform::{
+    auth::Access,
+    grpc::{AuthChannel, with_token},
+    secret::Secret,
+    testing::{TestDatabase, free_port, poll_until, token},
 };
+use tokio::process::{Child, Command};
+use tonic::{Code, Status, transport::Channel};
 
 use crate::secured_nats::SecuredNats;
 
-/// What must never show up.
-const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJsZWFrLXRlc3QifQ.c2lnbmF0dXJlLXNlY3JldC14eXo";
+/// What must never show up (besides the tokens, made by the test).
 const DB_PASSWORD: &str = "pDbPasswordLeakCheck42";
 const CONTACT_EMAIL: &str = "camille.martin@exemple-ess.fr";
 const CONTACT_PHONE: &str = "06 12 34 56 78";
@@ -61,19 +61,12 @@ fn phone_forms(phone: &str) -> Vec<String> {
     vec![phone.to_owned(), digits.clone(), format!("+{digits}")]
 }
 
-/// Adds the bearer token to every call.
-#[derive(Clone)]
-struct Bearer;
-
-impl Interceptor for Bearer {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        let value = MetadataValue::try_from(format!("Bearer {TOKEN}")).expect("ASCII");
-        request.metadata_mut().insert("authorization", value);
-        Ok(request)
-    }
+/// The needles of a token: the whole of it and its signature (the part that makes it valid).
+fn token_needles(token: &str, what: &'static str) -> Vec<(String, &'static str)> {
+    let signature = token.rsplit('.').next().unwrap_or(token);
+    assert!(signature.len() >= 40, "{what} looks like a signed JWT");
+    vec![(token.to_owned(), what), (signature.to_owned(), what)]
 }
-
-type Authed = InterceptedService<Channel, Bearer>;
 
 /// A service binary with its stderr (JSON logs) in a file; killed when dropped.
 struct LoggedService {
@@ -111,9 +104,10 @@ impl LoggedService {
         }
     }
 
-    async fn channel(&self) -> Authed {
+    /// A connection whose calls carry `token` as their bearer token.
+    async fn channel(&self, token: &Secret) -> AuthChannel {
         let channel = Channel::from_shared(self.url.clone()).unwrap().connect().await.unwrap();
-        InterceptedService::new(channel, Bearer)
+        with_token(channel, token)
     }
 
     /// SIGTERM and wait: the service flushes its spans and last log lines.
@@ -179,8 +173,24 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
         TestDatabase::create("activities").await,
         TestDatabase::create("observatory").await,
     ];
+    // The callers' token, and the services' auth settings (the public key that verifies it, and
+    // the activities' own token for the registry).
+    let token = token(Access::Admin);
+    let forged = {
+        let (unsigned, signature) = token.expose().rsplit_once('.').unwrap();
+        let mut signature: Vec<char> = signature.chars().collect();
+        signature.reverse();
+        Secret::new(format!("{unsigned}.{}", signature.into_iter().collect::<String>()))
+    };
+    let auth = ess_e2e::binaries::auth_env();
+    let registry_token = auth
+        .iter()
+        .find(|(name, _)| *name == "REGISTRY_TOKEN")
+        .map(|(_, value)| value.clone())
+        .expect("a REGISTRY_TOKEN for the activities");
     let env = |user: &str, db: &TestDatabase| -> HashMap<&'static str, String> {
-        HashMap::from([
+        let mut env: HashMap<&'static str, String> = auth.iter().cloned().collect();
+        env.extend([
             ("DATABASE_URL", with_password(db)),
             ("NATS_URL", nats.url()),
             ("NATS_USER", user.to_owned()),
@@ -192,7 +202,8 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
             ("LOG_FORMAT", "json".into()),
             // Everything, dependencies included: nothing may leak even at the most verbose level.
             ("RUST_LOG", "trace".into()),
-        ])
+        ]);
+        env
     };
     let mut registry = LoggedService::start("registry", &env("registry", &dbs[0]), logs.path()).await;
     let mut activities_env = env("activities", &dbs[1]);
@@ -200,9 +211,9 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
     let mut activities = LoggedService::start("activities", &activities_env, logs.path()).await;
     let mut observatory = LoggedService::start("observatory", &env("observatory", &dbs[2]), logs.path()).await;
 
-    let mut partners = PartnerRegistryClient::new(registry.channel().await);
-    let mut calendar = ActivitiesClient::new(activities.channel().await);
-    let stats = ObservatoryClient::new(observatory.channel().await);
+    let mut partners = PartnerRegistryClient::new(registry.channel(&token).await);
+    let mut calendar = ActivitiesClient::new(activities.channel(&token).await);
+    let stats = ObservatoryClient::new(observatory.channel(&token).await);
     let mut refusals: Vec<Status> = Vec::new();
 
     // A partner and its contact persons.
@@ -252,6 +263,14 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
         assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
         refusals.push(status);
     }
+    // A forged token (a valid one with another signature) is refused, and neither the refusal nor
+    // the logs repeat it.
+    let status = PartnerRegistryClient::new(registry.channel(&forged).await)
+        .get_partner(GetPartnerRequest { id: partner.id.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unauthenticated, "{status:?}");
+    refusals.push(status);
     let read = partners
         .get_partner(GetPartnerRequest { id: partner.id.clone() })
         .await
@@ -368,7 +387,6 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
     registry.stop().await;
 
     let mut needles: Vec<(String, &str)> = vec![
-        (TOKEN.to_owned(), "the bearer token"),
         (DB_PASSWORD.to_owned(), "the database password"),
         (nats.password("registry").to_owned(), "the registry's NATS password"),
         (nats.password("activities").to_owned(), "the activities' NATS password"),
@@ -377,6 +395,9 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
             "the observatory's NATS password",
         ),
     ];
+    needles.extend(token_needles(token.expose(), "the bearer token"));
+    needles.extend(token_needles(&registry_token, "the activities' registry token"));
+    needles.extend(token_needles(forged.expose(), "a forged bearer token"));
     for email in [CONTACT_EMAIL, SECOND_EMAIL, REGISTRANT_EMAIL, BAD_EMAIL, BAD_EMAIL_2] {
         needles.push((email.to_owned(), "an email"));
         needles.push((email.to_lowercase(), "an email"));

@@ -16,12 +16,15 @@ use ess_proto::{
     },
 };
 use platform::{
+    grpc::AuthChannel,
     limits::LimitsArgs,
-    testing::{TestDatabase, TestStream, common_args, init_test_logging, nats_url},
+    testing::{TestDatabase, TestStream, admin, common_args, init_test_logging, nats_url},
 };
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use tonic::{Code, transport::Channel};
+
+use crate::support::admin_channel;
 
 const UNITS: &str = include_str!("../../crates/registry/tests/api/fixtures/StockUniteLegale_sample.csv");
 const ESTABLISHMENTS: &str = include_str!("../../crates/registry/tests/api/fixtures/StockEtablissement_sample.csv");
@@ -62,13 +65,17 @@ impl Registry {
         }
     }
 
-    /// A new connection (each `connect` opens its own HTTP/2 connection).
-    async fn connect(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
+    /// A new connection (each `connect` opens its own HTTP/2 connection), with an admin token on
+    /// every call so that the calls pass authentication and reach the limit under test (clones
+    /// share the connection).
+    async fn connect(&self) -> AuthChannel {
+        admin(
+            Channel::from_shared(format!("http://{}", self.addr))
+                .unwrap()
+                .connect()
+                .await
+                .unwrap(),
+        )
     }
 
     async fn count(&self, sql: &'static str) -> i64 {
@@ -94,7 +101,7 @@ fn partner(name: String) -> CreatePartnerRequest {
 
 /// An ImportSirene call whose request stream never sends its first message: the server holds it
 /// (and its slot on the connection) until its deadline.
-async fn slow_import(channel: Channel) -> Result<(), tonic::Status> {
+async fn slow_import(channel: AuthChannel) -> Result<(), tonic::Status> {
     SireneImportClient::new(channel)
         .import_sirene(futures::stream::pending::<ImportSireneRequest>())
         .await
@@ -306,7 +313,7 @@ async fn a_dataset_upload_over_the_import_limit_is_refused_and_leaves_nothing_be
     let shutdown = CancellationToken::new();
     tokio::spawn(app.run(shutdown.clone()));
     let _stop = shutdown.drop_guard();
-    let mut client = ObservatoryClient::connect(format!("http://{addr}")).await.unwrap();
+    let mut client = ObservatoryClient::new(admin_channel(format!("http://{addr}")).await);
 
     // The size is not announced (0): the server counts what comes.
     let mut messages = vec![ImportDatasetRequest {

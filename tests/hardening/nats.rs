@@ -20,7 +20,10 @@ use platform::{
 };
 use tokio_util::sync::CancellationToken;
 
-use crate::{secured_nats::SecuredNats, support::common};
+use crate::{
+    secured_nats::SecuredNats,
+    support::{admin_channel, common},
+};
 
 /// Settings of a service on `db`, logged in to `nats` as `user`.
 fn settings(nats: &SecuredNats, user: &str, db: &TestDatabase) -> CommonArgs {
@@ -84,9 +87,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
     tokio::spawn(observatory.run(shutdown.clone()));
 
     // The registry publishes its events; the observatory consumes them.
-    PartnerRegistryClient::connect(registry_url)
-        .await
-        .unwrap()
+    PartnerRegistryClient::new(admin_channel(registry_url).await)
         .create_partner(CreatePartnerRequest {
             name: "Coopérative d'essai".into(),
             siret: "73282932000074".into(),
@@ -96,7 +97,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         })
         .await
         .expect("the partner is created");
-    let mut stats = ObservatoryClient::connect(observatory_url.clone()).await.unwrap();
+    let mut stats = ObservatoryClient::new(admin_channel(observatory_url.clone()).await);
     poll_until(
         Duration::from_secs(20),
         "the observatory to project the partner",
@@ -126,7 +127,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         .expect("the registry may publish on its own subjects")
         .await
         .expect("and JetStream stores it");
-    let dead_letters = DeadLettersClient::connect(observatory_url).await.unwrap();
+    let dead_letters = DeadLettersClient::new(admin_channel(observatory_url).await);
     poll_until(Duration::from_secs(20), "the poison event to be dead-lettered", || {
         let mut dead_letters = dead_letters.clone();
         async move {
@@ -236,6 +237,8 @@ async fn a_service_with_a_wrong_nats_password_stops_at_start_naming_the_setting_
         Duration::from_secs(30),
         tokio::process::Command::new(ess_e2e::binaries::binary("registry"))
             .env_clear()
+            // Valid auth settings: the start goes as far as the NATS login.
+            .envs(ess_e2e::binaries::auth_env())
             .env("DATABASE_URL", &db.url)
             .env("NATS_URL", nats.url())
             .env("NATS_USER", "registry")

@@ -14,7 +14,7 @@ use sqlx::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::support::common;
+use crate::support::{admin_channel, common};
 
 const SERVICES: [&str; 3] = ["registry", "activities", "observatory"];
 
@@ -168,9 +168,7 @@ async fn each_service_role_reaches_only_its_own_database_and_the_service_works_u
     let addr = app.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(app.run(shutdown.clone()));
-    PartnerRegistryClient::connect(format!("http://{addr}"))
-        .await
-        .unwrap()
+    PartnerRegistryClient::new(admin_channel(format!("http://{addr}")).await)
         .create_partner(CreatePartnerRequest {
             name: "Coopérative d'essai".into(),
             siret: "73282932000074".into(),

@@ -3,6 +3,7 @@
 
 use platform::{
     config::{CommonArgs, LogFormat, NatsArgs, TelemetryArgs},
+    grpc::AuthChannel,
     limits::LimitsArgs,
     nats_auth::NatsCredentials,
     secret::Secret,
@@ -23,4 +24,15 @@ pub fn common(database_url: String, nats: NatsArgs, nats_credentials: NatsCreden
         limits: LimitsArgs::default(),
         auth: platform::testing::auth_args(),
     }
+}
+
+/// A connection to `url` whose calls carry an admin token (every call but health and reflection
+/// needs one).
+pub async fn admin_channel(url: impl Into<String>) -> AuthChannel {
+    let channel = tonic::transport::Channel::from_shared(url.into())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    platform::testing::admin(channel)
 }

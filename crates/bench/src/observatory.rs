@@ -16,8 +16,8 @@ use ess_proto::observatory::v1::{
     import_dataset_request::Part, import_dataset_response::Event, observatory_client::ObservatoryClient,
 };
 use futures::StreamExt as _;
-use sqlx::PgPool;
 use platform::grpc::AuthChannel;
+use sqlx::PgPool;
 use tonic::transport::Endpoint;
 use uuid::Uuid;
 
@@ -187,8 +187,8 @@ struct CubeQuery {
 }
 
 fn cube_queries(communes: &[&str]) -> Vec<CubeQuery> {
-    let request = |rows: Dimension, columns: Dimension, level: TerritoryLevel, codes: &[String]| {
-        QueryIndicatorsRequest {
+    let request =
+        |rows: Dimension, columns: Dimension, level: TerritoryLevel, codes: &[String]| QueryIndicatorsRequest {
             year: YEAR,
             rows: rows as i32,
             columns: columns as i32,
@@ -196,8 +196,7 @@ fn cube_queries(communes: &[&str]) -> Vec<CubeQuery> {
             territory_codes: codes.to_vec(),
             source: "sirene-etablissements".into(),
             ..Default::default()
-        }
-    };
+        };
     let some_communes: Vec<String> = communes.iter().step_by(97).map(|c| (*c).to_owned()).collect();
     let sums = "sum(establishments)::bigint, sum(employees)::text, sum(payroll)::text, \
                 CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees)::text END";
@@ -229,12 +228,7 @@ fn cube_queries(communes: &[&str]) -> Vec<CubeQuery> {
         },
         CubeQuery {
             name: "section NAF × famille, région",
-            request: request(
-                Dimension::NafSection,
-                Dimension::Family,
-                TerritoryLevel::Region,
-                &[],
-            ),
+            request: request(Dimension::NafSection, Dimension::Family, TerritoryLevel::Region, &[]),
             sql: leak(format!(
                 "SELECT naf_section, family, {sums} FROM facts WHERE dataset_id = $1 AND year = $2 \
                  AND naf_section IS NOT NULL AND region IS NOT NULL AND family IS NOT NULL \
@@ -305,13 +299,12 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool, observatory_db: &
         target: "≥ 50 % of COPY; ≥ 100,000 rows/s".into(),
     }];
 
-    let dataset_id: Uuid = sqlx::query_scalar(
-        "SELECT id FROM datasets WHERE source = 'sirene-etablissements' AND edition = $1",
-    )
-    .bind(EDITION)
-    .fetch_one(observatory_db)
-    .await
-    .context("the imported dataset")?;
+    let dataset_id: Uuid =
+        sqlx::query_scalar("SELECT id FROM datasets WHERE source = 'sirene-etablissements' AND edition = $1")
+            .bind(EDITION)
+            .fetch_one(observatory_db)
+            .await
+            .context("the imported dataset")?;
     let facts: i64 = sqlx::query_scalar("SELECT count(*) FROM facts WHERE dataset_id = $1")
         .bind(dataset_id)
         .fetch_one(observatory_db)

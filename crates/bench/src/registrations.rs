@@ -13,8 +13,8 @@ use ess_proto::{
     registry::v1::partner_registry_client::PartnerRegistryClient,
 };
 use futures::future::join_all;
-use tokio::time::Instant;
 use platform::grpc::AuthChannel;
+use tokio::time::Instant;
 use tonic::transport::Endpoint;
 
 use crate::{
@@ -70,7 +70,9 @@ async fn scheduled_session(
         .activity
         .context("no activity in the answer")?;
     activities
-        .schedule_activity(ActivityTransitionRequest { id: activity.id.clone() })
+        .schedule_activity(ActivityTransitionRequest {
+            id: activity.id.clone(),
+        })
         .await
         .context("scheduling the activity")?;
     activity
@@ -93,7 +95,11 @@ fn person(session_id: &str, i: u64) -> RegisterRequest {
     }
 }
 
-pub async fn run(args: &Args, env: &Environment, registry: &PartnerRegistryClient<AuthChannel>) -> anyhow::Result<Vec<Row>> {
+pub async fn run(
+    args: &Args,
+    env: &Environment,
+    registry: &PartnerRegistryClient<AuthChannel>,
+) -> anyhow::Result<Vec<Row>> {
     let channel = Endpoint::from_shared(env.activities.url.clone())?
         .connect()
         .await
@@ -144,12 +150,10 @@ pub async fn run(args: &Args, env: &Environment, registry: &PartnerRegistryClien
         let request = person(&session, 10_000_000 + i);
         async move {
             let t = Instant::now();
-            let status = c.register(request).await.map(|r| {
-                r.into_inner()
-                    .registration
-                    .map(|r| r.status)
-                    .unwrap_or_default()
-            });
+            let status = c
+                .register(request)
+                .await
+                .map(|r| r.into_inner().registration.map(|r| r.status).unwrap_or_default());
             (t.elapsed(), status)
         }
     });
@@ -161,7 +165,10 @@ pub async fn run(args: &Args, env: &Environment, registry: &PartnerRegistryClien
             .filter(|(_, r)| r.as_ref().is_ok_and(|st| *st == s as i32))
             .count()
     };
-    let (registered, waitlisted) = (count(RegistrationStatus::Registered), count(RegistrationStatus::Waitlisted));
+    let (registered, waitlisted) = (
+        count(RegistrationStatus::Registered),
+        count(RegistrationStatus::Waitlisted),
+    );
     let failed = outcomes.iter().filter(|(_, r)| r.is_err()).count();
     let latencies: Vec<u64> = outcomes.iter().map(|(d, _)| d.as_micros() as u64).collect();
     let mut contention = figures_of(&latencies, elapsed.max(Duration::from_micros(1)));

@@ -101,7 +101,8 @@ pub async fn run(args: &Args, env: &Environment) -> anyhow::Result<()> {
         .connect()
         .await
         .context("observatory")?;
-    let mut client = ReportsClient::new(platform::grpc::with_token(channel, &env.token)).max_decoding_message_size(64 * 1024 * 1024);
+    let mut client =
+        ReportsClient::new(platform::grpc::with_token(channel, &env.token)).max_decoding_message_size(64 * 1024 * 1024);
     let cases = [
         ("Bilan annuel 2026, HTML", ReportKind::BilanAnnuel, ReportFormat::Html),
         ("Bilan annuel 2026, CSV", ReportKind::BilanAnnuel, ReportFormat::Csv),

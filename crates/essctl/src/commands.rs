@@ -4,11 +4,11 @@
 pub mod activity;
 pub mod activity_cli;
 pub mod activity_view;
+pub mod audit;
+pub mod auth;
 pub mod dlq;
 pub mod doctor;
 pub mod events;
-pub mod audit;
-pub mod auth;
 pub mod health;
 pub mod ops_cli;
 pub mod ops_view;
@@ -50,7 +50,12 @@ pub type Transport = InterceptedService<Channel, BearerInterceptor>;
 
 /// The [`Transport`] to `service` at `url` with `bearer` (see `GlobalArgs::bearer`): every gRPC
 /// client in essctl is built from this.
-pub fn transport(service: Service, url: &str, timeout: Duration, bearer: BearerInterceptor) -> Result<Transport, Failure> {
+pub fn transport(
+    service: Service,
+    url: &str,
+    timeout: Duration,
+    bearer: BearerInterceptor,
+) -> Result<Transport, Failure> {
     Ok(InterceptedService::new(channel(service, url, timeout)?, bearer))
 }
 

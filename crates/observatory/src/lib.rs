@@ -23,9 +23,9 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod import;
-pub mod resources;
 pub mod plan;
 pub mod report;
+pub mod resources;
 pub mod store;
 pub mod web;
 

@@ -252,7 +252,9 @@ impl ActivitiesService {
             .await
             .context("enqueueing the transition event")?;
         let view = view(&mut tx, &a).await?;
-        platform::outbox::commit(tx).await.context("commit activity transition")?;
+        platform::outbox::commit(tx)
+            .await
+            .context("commit activity transition")?;
         tracing::info!(ess.activity.id = %a.id, status = a.status.key(), "activities.activity.transitioned");
         Ok(view)
     }

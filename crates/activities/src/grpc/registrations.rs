@@ -184,7 +184,9 @@ impl ActivitiesService {
             promoted = Some(convert::registration_to_proto(&next));
         }
         let registration = read(&mut tx, id).await?;
-        platform::outbox::commit(tx).await.context("commit cancel_registration")?;
+        platform::outbox::commit(tx)
+            .await
+            .context("commit cancel_registration")?;
         Ok(pb::RegistrationResponse {
             registration: Some(convert::registration_to_proto(&registration)),
             promoted,

@@ -20,7 +20,12 @@ use crate::{
 type Client = ActivitiesClient<Transport>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
-    Ok(ActivitiesClient::new(transport(Service::Activities, &global.activities_url, global.timeout, global.bearer()?)?))
+    Ok(ActivitiesClient::new(transport(
+        Service::Activities,
+        &global.activities_url,
+        global.timeout,
+        global.bearer()?,
+    )?))
 }
 
 /// The command's root span, named after the RPC it makes.

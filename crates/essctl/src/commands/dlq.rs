@@ -21,7 +21,12 @@ use crate::{
 type Client = DeadLettersClient<Transport>;
 
 fn client(global: &GlobalArgs, service: Service) -> Result<Client, Failure> {
-    Ok(DeadLettersClient::new(transport(service, global.url(service), global.timeout, global.bearer()?)?))
+    Ok(DeadLettersClient::new(transport(
+        service,
+        global.url(service),
+        global.timeout,
+        global.bearer()?,
+    )?))
 }
 
 fn span(global: &GlobalArgs, service: Service, method: &'static str) -> Span {

@@ -23,7 +23,12 @@ use crate::{
 type Client = PartnerRegistryClient<Transport>;
 
 fn client(global: &GlobalArgs) -> Result<Client, Failure> {
-    Ok(PartnerRegistryClient::new(transport(Service::Registry, &global.registry_url, global.timeout, global.bearer()?)?))
+    Ok(PartnerRegistryClient::new(transport(
+        Service::Registry,
+        &global.registry_url,
+        global.timeout,
+        global.bearer()?,
+    )?))
 }
 
 /// The command's root span, named after the RPC it makes.

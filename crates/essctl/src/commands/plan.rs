@@ -9,9 +9,9 @@ use serde::Serialize;
 use tracing::{Span, field::Empty};
 
 use super::{
-    call, transport,
+    call,
     plan_cli::{ActionArgs, ActionCommand, ReportArgs, ReportCommand, ReportFormatArg, ReportKindArg, TargetArg},
-    request,
+    request, transport,
 };
 use crate::{
     cli::{GlobalArgs, Output},

@@ -113,7 +113,12 @@ pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Fa
         otel.status_code = Empty,
         ess.seed = args.seed,
     );
-    let registry = transport(Service::Registry, &global.registry_url, global.timeout, global.bearer()?)?;
+    let registry = transport(
+        Service::Registry,
+        &global.registry_url,
+        global.timeout,
+        global.bearer()?,
+    )?;
     let mut seeder = Seeder {
         global,
         root: root.clone(),
@@ -121,8 +126,18 @@ pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Fa
         membership: MembershipClient::new(registry.clone()),
         ptces: PtcesClient::new(registry.clone()),
         initiatives: InitiativesClient::new(registry),
-        activities: ActivitiesClient::new(transport(Service::Activities, &global.activities_url, global.timeout, global.bearer()?)?),
-        observatory: ObservatoryClient::new(transport(Service::Observatory, &global.observatory_url, global.timeout, global.bearer()?)?),
+        activities: ActivitiesClient::new(transport(
+            Service::Activities,
+            &global.activities_url,
+            global.timeout,
+            global.bearer()?,
+        )?),
+        observatory: ObservatoryClient::new(transport(
+            Service::Observatory,
+            &global.observatory_url,
+            global.timeout,
+            global.bearer()?,
+        )?),
         report: SeedReport {
             seed: args.seed,
             ..Default::default()

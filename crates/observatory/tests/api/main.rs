@@ -10,7 +10,7 @@ mod http;
 mod indicators;
 mod partner_projection;
 mod projections;
-mod resources;
 mod reports;
 mod reports_cli;
+mod resources;
 mod sirene;

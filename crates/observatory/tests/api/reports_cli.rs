@@ -9,9 +9,17 @@ use crate::{helpers::TestApp, reports::scenario};
 async fn essctl(app: &TestApp, args: &[&str]) -> Result<serde_json::Value, String> {
     let url = format!("http://{}", app.addr);
     let token = platform::testing::token(platform::auth::Access::Staff);
-    let argv = ["essctl", "--output", "json", "--token", token.expose(), "--observatory-url", &url]
-        .into_iter()
-        .chain(args.iter().copied());
+    let argv = [
+        "essctl",
+        "--output",
+        "json",
+        "--token",
+        token.expose(),
+        "--observatory-url",
+        &url,
+    ]
+    .into_iter()
+    .chain(args.iter().copied());
     let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
     let out = essctl::run(&cli).await.map_err(|e| format!("{e:?}"))?;
     serde_json::from_str(&out).map_err(|e| format!("{e}: {out}"))

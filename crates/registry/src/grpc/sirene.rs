@@ -429,7 +429,10 @@ async fn run(
 
     let merged = store::sirene::merge(&mut tx).await.map_err(internal)?;
     let (created, updated) = publish(&mut tx, &merged.changed).await.map_err(internal)?;
-    platform::outbox::commit(tx).await.context("commit sirene import").map_err(internal)?;
+    platform::outbox::commit(tx)
+        .await
+        .context("commit sirene import")
+        .map_err(internal)?;
     tracing::Span::current()
         .record("units", units_kept)
         .record("created", created);

@@ -144,7 +144,10 @@ async fn read_one(conn: &mut PgConnection, id: PartnerId, lock: bool) -> Result<
          LEFT JOIN partner_contacts c ON c.partner_id = p.id ORDER BY c.created_at, c.id"
     );
     // Built from constants only.
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_all(&mut *conn).await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let mut partner = from_row(first)?;
     partner.contacts = rows
