@@ -103,7 +103,7 @@ fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     for e in 0..ESTABLISHMENTS {
         let siren = 100_000_000 + e % UNITS;
         let nic = e / UNITS + 1;
-        let state = if rng.next() % 20 == 0 { "F" } else { "A" };
+        let state = if rng.next().is_multiple_of(20) { "F" } else { "A" };
         writeln!(
             out,
             "{siren:09},{nic:05},{siren:09}{nic:05},{state},{},{},{}",

@@ -88,7 +88,7 @@ fn person(session_id: &str, i: u64) -> RegisterRequest {
         name: format!("Participant de mesure {i}"),
         email: format!("participant{i}@exemple.invalid"),
         public: Public::Etudiants as i32,
-        sex: if i % 2 == 0 { Sex::F } else { Sex::H } as i32,
+        sex: if i.is_multiple_of(2) { Sex::F } else { Sex::H } as i32,
         age_band: AgeBand::Under26 as i32,
         consent: true,
         ..Default::default()

@@ -72,6 +72,8 @@ pub fn page(title: &str, main: &str) -> String {
          <header><p><strong>Observatoire régional de l'ESS — Normandie</strong></p>\
          <nav aria-label=\"Navigation principale\"><ul><li><a href=\"/\">Accueil</a></li>\
          <li><a href=\"/territoires/ancienne-region/25\">Basse-Normandie</a></li>\
+         <li><a href=\"/plan\">Plan d'action</a></li>\
+         <li><a href=\"/rapports\">Rapports publiés</a></li>\
          <li><a href=\"/ressources\">Centre de ressources</a></li></ul></nav></header>\
          <main id=\"contenu\">{main}</main>\
          <footer><p>Sources : URSSAF (données ESS et secteur privé), INSEE (SIRENE). Les cellules \

@@ -5,10 +5,12 @@
 //! No script, no external resource: one inline stylesheet, inline SVG charts.
 //!
 //! Layout: [`layout`] (page shell, escaping, French numbers), [`places`] (territory names and
-//! URLs), [`territory`] (home and territory pages), [`resources`] (resource centre).
+//! URLs), [`territory`] (home and territory pages), [`resources`] (resource centre), [`reports`]
+//! (the action plan with its progress, and the published reports).
 
 pub mod layout;
 pub mod places;
+pub mod reports;
 pub mod resources;
 pub mod territory;
 
@@ -78,6 +80,10 @@ pub fn router(state: WebState) -> Router {
         .route("/territoires/{level}/{code}", get(territory::page_handler))
         .route("/ressources", get(resources::list))
         .route("/ressources/{id}/fichier", get(resources::download))
+        .route("/plan", get(reports::plan))
+        .route("/rapports", get(reports::list))
+        .route("/rapports/{id}", get(reports::files))
+        .route("/rapports/{id}/fichiers/{index}", get(reports::file))
         .route("/healthz", get(healthz))
         .fallback(|| async { WebError::NotFound })
         .layer(axum::middleware::from_fn(trace))

@@ -125,4 +125,18 @@ async fn staff_record_an_action_follow_its_progress_and_write_a_report_to_disk()
             .unwrap()
             .ends_with("point-avancement-2026-01-01-2026-06-30.html")
     );
+
+    // The public dashboard shows the plan's progress and the published report.
+    let plan = crate::http::get(app.http_addr, "/plan").await;
+    assert_eq!(plan.status, 200);
+    let plan = plan.text();
+    assert!(plan.contains("Sensibiliser les scolaires"), "{plan}");
+    assert!(plan.contains("42 sur 300"), "the computed people reached: {plan}");
+    let reports = crate::http::get(app.http_addr, "/rapports").await.text();
+    assert!(reports.contains(&format!("href=\"/rapports/{id}\"")), "{reports}");
+    let file = crate::http::get(app.http_addr, &format!("/rapports/{id}/fichiers/0")).await;
+    assert_eq!(file.status, 200);
+    assert!(file.text().starts_with("<!DOCTYPE html>"));
+    let missing = crate::http::get(app.http_addr, &format!("/rapports/{id}/fichiers/9")).await;
+    assert_eq!(missing.status, 404);
 }
