@@ -316,6 +316,9 @@ Every call needs a token. An admin token (12 h) is in .run/admin_token:
   export ESS_TOKEN=\$(cat .run/admin_token)      # or: $essctl --token-file .run/admin_token ...
 Other roles: $essctl auth issue --key-file .run/auth_private.pem --role partner --subject coop-1 --partner <ID>
 
+For doctor and events tail, the local NATS (its admin user):
+  export NATS_URL=nats://127.0.0.1:$LOCAL_NATS_PORT NATS_USER=admin NATS_PASSWORD=\$(cat .run/secrets/nats-admin)
+
 Try it (the demo is synthetic: every name ends with "(démo)"):
   $essctl doctor
   $essctl partner list --query démo

@@ -125,7 +125,8 @@ pub async fn diagnose(global: &GlobalArgs, args: &DoctorArgs) -> Result<Diagnosi
 
 async fn check_bus(timeout: Duration, args: &DoctorArgs, checks: &mut Vec<Check>) {
     let url = &args.nats.url;
-    let client = match tokio::time::timeout(timeout, async_nats::connect(url.as_str())).await {
+    let options = args.nats_credentials.apply(async_nats::ConnectOptions::new());
+    let client = match tokio::time::timeout(timeout, options.connect(url.as_str())).await {
         Ok(Ok(client)) => client,
         Ok(Err(e)) => {
             checks.push(Check::new(

@@ -161,7 +161,8 @@ pub async fn tail(global: &GlobalArgs, args: &EventsTailArgs) -> Result<String, 
                 .map_err(|e| Failure::Local(anyhow::anyhow!(e)))?,
         },
     };
-    let client = tokio::time::timeout(global.timeout, async_nats::connect(args.nats.url.as_str()))
+    let options = args.nats_credentials.apply(async_nats::ConnectOptions::new());
+    let client = tokio::time::timeout(global.timeout, options.connect(args.nats.url.as_str()))
         .await
         .map_err(|_| {
             local(format!(

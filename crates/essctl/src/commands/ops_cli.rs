@@ -61,6 +61,10 @@ pub struct EventsTailArgs {
     /// The NATS server and stream (same settings as the services).
     #[command(flatten)]
     pub nats: NatsArgs,
+    /// NATS user and password when the server requires them (`NATS_USER`, `NATS_PASSWORD`; on
+    /// a deployment with per-service users, the `admin` user).
+    #[command(flatten)]
+    pub nats_credentials: platform::nats_auth::NatsCredentials,
     /// Subjects to read, with NATS wildcards: `registry.>`, `activities.activity.*`; the subject
     /// prefix is added when missing. Default: every event (`<prefix>.>`).
     #[arg(long)]
@@ -87,6 +91,9 @@ pub struct DoctorArgs {
     /// The NATS server and stream the services should be using.
     #[command(flatten)]
     pub nats: NatsArgs,
+    /// NATS user and password when the server requires them (`NATS_USER`, `NATS_PASSWORD`).
+    #[command(flatten)]
+    pub nats_credentials: platform::nats_auth::NatsCredentials,
     /// A durable consumer with more pending messages than this is reported as lagging.
     #[arg(long, default_value_t = 1000)]
     pub max_pending: u64,

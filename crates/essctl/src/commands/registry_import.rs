@@ -145,6 +145,7 @@ pub async fn import(global: &GlobalArgs, args: &SireneImportArgs) -> Result<Sire
                     view.created = s.created;
                     view.updated = s.updated;
                     view.unchanged = s.unchanged;
+                    view.archived = s.archived;
                     view.bad_rows = s.bad_rows;
                     bar.finish_and_clear();
                     return Ok(view);

@@ -520,6 +520,8 @@ pub struct SireneImportView {
     pub created: i64,
     pub updated: i64,
     pub unchanged: i64,
+    /// Partners archived because their establishment closed.
+    pub archived: i64,
     pub bad_rows: i64,
     pub reported: Vec<BadRowView>,
 }
@@ -543,6 +545,7 @@ pub fn sirene_import(v: &SireneImportView, output: Output) -> Result<String, Fai
                 ("partners created", v.created.to_string()),
                 ("partners updated", v.updated.to_string()),
                 ("partners unchanged", v.unchanged.to_string()),
+                ("partners archived (establishment closed)", v.archived.to_string()),
                 ("bad rows", v.bad_rows.to_string()),
             ]);
             if !v.reported.is_empty() {

@@ -141,13 +141,23 @@ pub struct SireneEstablishment {
     pub headcount_year: Option<i32>,
 }
 
-/// Reads one `StockEtablissement` row: `Ok(None)` when closed or outside the départements.
+/// One `StockEtablissement` row of the départements: an active establishment (a partner to
+/// create or update) or a closed one (its partner, if active, is archived).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EstablishmentRow {
+    Active(SireneEstablishment),
+    Closed { siret: String },
+}
+
+/// Reads one `StockEtablissement` row: `Ok(None)` when outside the départements or neither active
+/// nor closed (`F`, fermé).
 pub fn establishment(
     h: &Header,
     r: &csv::StringRecord,
     departements: &[String],
-) -> Result<Option<SireneEstablishment>, String> {
-    if h.get(r, "etatAdministratifEtablissement") != "A" {
+) -> Result<Option<EstablishmentRow>, String> {
+    let state = h.get(r, "etatAdministratifEtablissement");
+    if state != "A" && state != "F" {
         return Ok(None);
     }
     let code = h.get(r, "codeCommuneEtablissement");
@@ -158,6 +168,11 @@ pub fn establishment(
     let siret = Siret::parse(h.get(r, "siret")).map_err(|e| format!("siret {e}"))?;
     if siret.siren() != h.get(r, "siren") {
         return Err("siret does not start with siren".into());
+    }
+    if state == "F" {
+        return Ok(Some(EstablishmentRow::Closed {
+            siret: siret.as_str().to_owned(),
+        }));
     }
     if commune(code).is_none() {
         return Err("codeCommuneEtablissement is not a current commune of the département".into());
@@ -174,14 +189,14 @@ pub fn establishment(
         .filter(|b| HEADCOUNT_BANDS.contains(b))
         .map(str::to_owned);
     let year = h.get(r, "anneeEffectifsEtablissement").parse::<i32>().ok();
-    Ok(Some(SireneEstablishment {
+    Ok(Some(EstablishmentRow::Active(SireneEstablishment {
         siren: siret.siren().to_owned(),
         siret: siret.as_str().to_owned(),
         location,
         naf,
         headcount_band: band,
         headcount_year: year.filter(|y| (1970..=2100).contains(y)),
-    }))
+    })))
 }
 
 #[cfg(test)]
@@ -239,16 +254,25 @@ mod tests {
     }
 
     #[test]
-    fn establishments_are_kept_when_active_and_in_the_departements() {
+    fn establishments_of_the_departements_are_kept_active_or_closed() {
         let h = Header::parse(ESTABLISHMENT_REQUIRED.iter().copied(), ESTABLISHMENT_REQUIRED).expect("header");
         let deps = vec!["14".to_owned(), "50".to_owned(), "61".to_owned()];
-        let e = establishment(&h, &record(&["732829320", "73282932000074", "A", "14118"]), &deps)
-            .expect("valid")
-            .expect("kept");
+        let Some(EstablishmentRow::Active(e)) =
+            establishment(&h, &record(&["732829320", "73282932000074", "A", "14118"]), &deps).expect("valid")
+        else {
+            panic!("an active establishment is kept");
+        };
         assert_eq!(e.location.departement().as_str(), "14");
         assert_eq!(
             establishment(&h, &record(&["732829320", "73282932000074", "F", "14118"]), &deps),
-            Ok(None)
+            Ok(Some(EstablishmentRow::Closed {
+                siret: "73282932000074".into()
+            }))
+        );
+        assert_eq!(
+            establishment(&h, &record(&["732829320", "73282932000074", "F", "75056"]), &deps),
+            Ok(None),
+            "closed outside the départements: nothing to do"
         );
         assert_eq!(
             establishment(&h, &record(&["732829320", "73282932000074", "A", "75056"]), &deps),

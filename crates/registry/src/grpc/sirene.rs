@@ -27,7 +27,7 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument as _;
 
 use crate::{
-    domain::sirene::{self, ESTABLISHMENT_REQUIRED, Header, UNIT_REQUIRED},
+    domain::sirene::{self, ESTABLISHMENT_REQUIRED, EstablishmentRow, Header, UNIT_REQUIRED},
     events, store,
 };
 
@@ -406,11 +406,25 @@ async fn run(
             out,
         )
     });
+    let mut closed_rows = 0i64;
     while let Some(msg) = rx.recv().await {
         match msg {
-            Parsed::Rows(rows) => store::sirene::copy_establishments(&mut tx, &rows)
-                .await
-                .map_err(internal)?,
+            Parsed::Rows(rows) => {
+                let (mut active, mut closed) = (Vec::with_capacity(rows.len()), Vec::new());
+                for row in rows {
+                    match row {
+                        EstablishmentRow::Active(e) => active.push(e),
+                        EstablishmentRow::Closed { siret } => closed.push(siret),
+                    }
+                }
+                closed_rows += closed.len() as i64;
+                store::sirene::copy_establishments(&mut tx, &active)
+                    .await
+                    .map_err(internal)?;
+                if !closed.is_empty() {
+                    store::sirene::copy_closed(&mut tx, &closed).await.map_err(internal)?;
+                }
+            }
             Parsed::Bad { line, reason } => {
                 report_bad(&progress, &mut counts, SireneFile::Etablissements, line, reason).await;
             }
@@ -424,11 +438,14 @@ async fn run(
         .context("the establishments parser")
         .map_err(internal)?
         .map_err(|e| file_error(SireneFile::Etablissements, e))?;
+    // The parser kept active and closed establishments; the summary counts the active ones.
+    let etab_kept = etab_kept - closed_rows;
     report_progress(&progress, SireneFile::Etablissements, etab_read, etab_kept).await;
     feeder.await.context("the chunk feeder").map_err(internal)??;
 
     let merged = store::sirene::merge(&mut tx).await.map_err(internal)?;
     let (created, updated) = publish(&mut tx, &merged.changed).await.map_err(internal)?;
+    let archived = archive_closed(&mut tx).await.map_err(internal)?;
     platform::outbox::commit(tx)
         .await
         .context("commit sirene import")
@@ -436,7 +453,13 @@ async fn run(
     tracing::Span::current()
         .record("units", units_kept)
         .record("created", created);
-    tracing::info!(created, updated, bad_rows = counts.bad, "registry.sirene.imported");
+    tracing::info!(
+        created,
+        updated,
+        archived,
+        bad_rows = counts.bad,
+        "registry.sirene.imported"
+    );
     let _ = progress
         .send(Ok(ImportSireneProgress {
             event: Some(Event::Done(SireneImportSummary {
@@ -448,10 +471,27 @@ async fn run(
                 updated,
                 unchanged: merged.matched - created - updated,
                 bad_rows: counts.bad,
+                archived,
             })),
         }))
         .await;
     Ok(())
+}
+
+/// Archives the partners whose establishment closed and enqueues PartnerArchived for each.
+async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<i64> {
+    let ids = store::sirene::archive_closed(conn).await?;
+    for chunk in ids.chunks(EVENT_BATCH) {
+        let partners = store::partners::get_many(conn, chunk)
+            .await
+            .context("reading the archived partners")?;
+        for p in &partners {
+            platform::outbox::enqueue(conn, &events::partners::partner_archived(p))
+                .await
+                .context("enqueueing PartnerArchived")?;
+        }
+    }
+    Ok(ids.len() as i64)
 }
 
 /// Folds the search text and enqueues PartnerRegistered / PartnerUpdated for each changed partner.

@@ -15,7 +15,8 @@ pub async fn create_staging(conn: &mut PgConnection) -> anyhow::Result<()> {
          ess_family TEXT, naf_code TEXT, naf_section TEXT, search_text TEXT) ON COMMIT DROP; \
          CREATE TEMP TABLE import_establishments (candidate_id UUID, siren TEXT, siret TEXT, commune_code TEXT, \
          postal_code TEXT, departement_code TEXT, epci_code TEXT, naf_code TEXT, naf_section TEXT, headcount_band TEXT, \
-         headcount_year INTEGER) ON COMMIT DROP;",
+         headcount_year INTEGER) ON COMMIT DROP; \
+         CREATE TEMP TABLE import_closed (siret TEXT) ON COMMIT DROP;",
     )
     .execute(conn)
     .await
@@ -85,6 +86,34 @@ pub async fn copy_establishments(conn: &mut PgConnection, rows: &[SireneEstablis
     copy.send(data).await.context("sending establishments")?;
     copy.finish().await.context("finishing COPY import_establishments")?;
     Ok(())
+}
+
+/// COPYs the SIRETs of closed establishments.
+pub async fn copy_closed(conn: &mut PgConnection, sirets: &[String]) -> anyhow::Result<()> {
+    let data = csv_bytes(sirets.iter().map(|s| [s.clone()]))?;
+    let mut copy = conn
+        .copy_in_raw("COPY import_closed FROM STDIN (FORMAT csv)")
+        .await
+        .context("starting COPY import_closed")?;
+    copy.send(data).await.context("sending closed establishments")?;
+    copy.finish().await.context("finishing COPY import_closed")?;
+    Ok(())
+}
+
+/// Archives the active partners whose establishment SIRENE says is closed (a SIRET listed as
+/// closed and not also as active in the same stock). Returns their ids.
+pub async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<Vec<Uuid>> {
+    let ids = sqlx::query_scalar(
+        "UPDATE partners p SET status = 'archived', version = p.version + 1, \
+             updated_at = date_trunc('milliseconds', now()) \
+         WHERE p.status = 'active' AND p.siret IN (SELECT siret FROM import_closed) \
+             AND p.siret NOT IN (SELECT siret FROM import_establishments) \
+         RETURNING p.id",
+    )
+    .fetch_all(conn)
+    .await
+    .context("archiving the partners of closed establishments")?;
+    Ok(ids)
 }
 
 /// What the merge did.

@@ -260,3 +260,29 @@ async fn an_imported_update_keeps_what_the_registry_owns_and_publishes_partner_u
     assert_eq!(found.len(), 1, "the registry's acronym stays searchable");
     assert_eq!(app.outbox_count("ess.events.v1.PartnerUpdated").await, 1);
 }
+
+#[tokio::test]
+async fn a_partner_whose_establishment_sirene_lists_as_closed_is_archived_once() {
+    let app = spawn_app().await;
+    // 81234567600025 is closed (état F) in the sample stock; its SIREN's other establishment is active.
+    let closed = app
+        .create_partner(ess_proto::registry::v1::CreatePartnerRequest {
+            name: "Café associatif, antenne du port".into(),
+            siret: "81234567600025".into(),
+            commune_code: "14118".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let s = summary(&import(&app, UNITS.as_bytes(), ESTABLISHMENTS.as_bytes()).await.unwrap());
+    assert_eq!(s.archived, 1);
+
+    let after = app.get_partner(&closed.id).await;
+    assert_eq!(after.status, ess_proto::registry::v1::PartnerStatus::Archived as i32);
+    assert_eq!(after.version, 2);
+    assert_eq!(app.outbox_count("ess.events.v1.PartnerArchived").await, 1);
+
+    let again = summary(&import(&app, UNITS.as_bytes(), ESTABLISHMENTS.as_bytes()).await.unwrap());
+    assert_eq!(again.archived, 0, "an archived partner stays archived, once");
+    assert_eq!(app.outbox_count("ess.events.v1.PartnerArchived").await, 1);
+}
