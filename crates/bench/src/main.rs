@@ -11,6 +11,7 @@ mod load;
 mod machine;
 mod observatory;
 mod registrations;
+mod registry;
 mod report;
 mod scenarios;
 mod services;
@@ -39,8 +40,9 @@ pub struct Args {
     /// Length of each measured run.
     #[arg(long, default_value = "5", value_parser = parse_secs)]
     pub duration: Duration,
-    /// Run only these scenarios (write, read, pipeline, import, registrations; `read` needs the
-    /// partners `write` creates). Default: all. `import` includes the indicator queries.
+    /// Run only these scenarios (write, read, pipeline, import, registrations, dashboard, registry;
+    /// `read` needs the partners `write` creates). Default: all. `import` (the observatory's SIRENE
+    /// import) includes the indicator queries; `registry` (its SIRENE import) the filtered listing.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Where bench.md and bench.json are written.

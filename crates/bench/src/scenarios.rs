@@ -138,6 +138,10 @@ pub async fn run_all(args: &Args, env: &Environment) -> anyhow::Result<Results> 
     if wanted("dashboard") {
         rows.extend(crate::dashboard::pages(args, env).await?);
     }
+    // Last: its 100,000 new partners become as many events for the observatory to consume.
+    if wanted("registry") {
+        rows.extend(crate::registry::run(args, env, &raw).await?);
+    }
 
     let memory = [&env.registry, &env.observatory, &env.activities]
         .iter()

@@ -84,6 +84,39 @@ pub async fn enqueue(conn: &mut PgConnection, event: &NewEvent) -> Result<(), sq
     Ok(())
 }
 
+/// Writes many events in one statement (a bulk change, such as an import), in their order, with
+/// the current span's trace context: one round trip instead of one per event.
+pub async fn enqueue_many(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let trace = TraceHeaders::current();
+    let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+    let subjects: Vec<&str> = events.iter().map(|e| e.subject).collect();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type).collect();
+    let payloads: Vec<&[u8]> = events.iter().map(|e| e.payload.as_slice()).collect();
+    let aggregates: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
+    let versions: Vec<i64> = events.iter().map(|e| e.aggregate_version).collect();
+    sqlx::query(
+        "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) \
+         SELECT e.id, e.subject, e.type, e.payload, e.aggregate, e.version, $7, $8 \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int8[]) \
+             WITH ORDINALITY AS e (id, subject, type, payload, aggregate, version, ord) \
+         ORDER BY e.ord",
+    )
+    .bind(ids)
+    .bind(subjects)
+    .bind(types)
+    .bind(payloads)
+    .bind(aggregates)
+    .bind(versions)
+    .bind(trace.traceparent)
+    .bind(trace.tracestate)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Settings of the relay.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {

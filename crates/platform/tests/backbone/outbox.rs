@@ -107,3 +107,24 @@ async fn writes_succeed_while_nats_is_down_and_their_events_leave_once_it_is_bac
     relay.await.unwrap().unwrap();
     let _ = QUICK;
 }
+
+#[tokio::test]
+async fn events_written_together_are_published_once_each_in_their_order() {
+    let h = Harness::new(&nats_url()).await;
+    let events: Vec<_> = (0..5).map(test_event).collect();
+    let mut tx = h.pool.begin().await.unwrap();
+    outbox::enqueue_many(&mut tx, &events).await.unwrap();
+    outbox::enqueue_many(&mut tx, &[]).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let stored: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT event_id FROM outbox ORDER BY seq")
+        .fetch_all(&h.pool)
+        .await
+        .unwrap();
+    let ids: Vec<uuid::Uuid> = events.iter().map(|e| e.event_id).collect();
+    assert_eq!(stored, ids, "the outbox keeps the order they were given in");
+    let relay = Relay::new(h.pool.clone(), h.bus.clone(), RelayConfig::default());
+    assert_eq!(relay.publish_batch().await.unwrap(), 5);
+    assert_eq!(relay.publish_batch().await.unwrap(), 0);
+    assert_eq!(h.messages_on("test.>").await, 5);
+}

@@ -485,11 +485,10 @@ async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<i64> {
         let partners = store::partners::get_many(conn, chunk)
             .await
             .context("reading the archived partners")?;
-        for p in &partners {
-            platform::outbox::enqueue(conn, &events::partners::partner_archived(p))
-                .await
-                .context("enqueueing PartnerArchived")?;
-        }
+        let archived: Vec<_> = partners.iter().map(events::partners::partner_archived).collect();
+        platform::outbox::enqueue_many(conn, &archived)
+            .await
+            .context("enqueueing PartnerArchived")?;
     }
     Ok(ids.len() as i64)
 }
@@ -502,8 +501,11 @@ async fn publish(conn: &mut PgConnection, changed: &[(uuid::Uuid, bool)]) -> any
         let partners = store::partners::get_many(conn, &ids)
             .await
             .context("reading the merged partners")?;
+        let inserted_ids: std::collections::HashSet<uuid::Uuid> =
+            chunk.iter().filter(|(_, ins)| *ins).map(|(id, _)| *id).collect();
+        let mut batch = Vec::with_capacity(partners.len());
         for p in &partners {
-            let inserted = chunk.iter().any(|(id, ins)| *id == p.id.0 && *ins);
+            let inserted = inserted_ids.contains(&p.id.0);
             // New rows got their folded text from staging; an update keeps the registry's own
             // acronym when SIRENE has none, so fold again from the stored state.
             if !inserted {
@@ -511,17 +513,17 @@ async fn publish(conn: &mut PgConnection, changed: &[(uuid::Uuid, bool)]) -> any
                     .await
                     .context("folding the search text")?;
             }
-            let event = if inserted {
+            batch.push(if inserted {
                 created += 1;
                 events::partners::partner_registered(p)
             } else {
                 updated += 1;
                 events::partners::partner_updated(p)
-            };
-            platform::outbox::enqueue(conn, &event)
-                .await
-                .context("enqueueing a partner event")?;
+            });
         }
+        platform::outbox::enqueue_many(conn, &batch)
+            .await
+            .context("enqueueing the partner events")?;
     }
     Ok((created, updated))
 }

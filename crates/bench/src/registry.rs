@@ -1,0 +1,289 @@
+//! The registry's scenarios of issue 3: a SIRENE stock import (synthetic, in INSEE's layout, over
+//! the real communes, legal categories and NAF codes; valid SIREN and SIRET check digits) that
+//! creates about 100,000 partners, against `COPY` of the same establishments file; then filtered
+//! `ListPartners` over those partners (p99 target 20 ms).
+
+use std::{
+    io::{BufWriter, Write as _},
+    path::{Path, PathBuf},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use anyhow::Context as _;
+use ess_proto::registry::v1::{
+    EssFamily, ImportSireneRequest, ImportSireneStart, ListPartnersRequest, SireneChunk, SireneFile,
+    import_sirene_progress::Event, import_sirene_request::Part, partner_registry_client::PartnerRegistryClient,
+    sirene_import_client::SireneImportClient,
+};
+use futures::StreamExt as _;
+use platform::grpc::AuthChannel;
+use sqlx::PgPool;
+use tonic::transport::Endpoint;
+
+use crate::{
+    Args,
+    load::{Figures, closed_loop},
+    scenarios::{Row, ratio},
+    services::Environment,
+};
+
+/// Legal units in the generated stock; each has one or two establishments.
+const UNITS: u64 = 100_000;
+const ESTABLISHMENTS: u64 = 120_000;
+const CHUNK: usize = 256 * 1024;
+
+static COMMUNES_CSV: &str = include_str!("../../observatory/data/communes_basse_normandie.csv");
+static NAF_CSV: &str = include_str!("../../observatory/data/naf_rev2_sous_classes.csv");
+
+/// Legal categories of the ESS families with their ESS flag (the last one: a commercial ESS company).
+const CATEGORIES: [(&str, &str); 6] = [
+    ("9220", "O"),
+    ("9220", "O"),
+    ("9300", "O"),
+    ("8210", "O"),
+    ("5458", "O"),
+    ("5710", "O"),
+];
+
+/// The Luhn check digit that makes `body` followed by it valid.
+fn luhn_digit(body: &str) -> u32 {
+    (0..10)
+        .find(|d| {
+            let sum: u32 = format!("{body}{d}")
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(k, b)| {
+                    let v = u32::from(b - b'0');
+                    if k % 2 == 1 {
+                        if v * 2 > 9 { v * 2 - 9 } else { v * 2 }
+                    } else {
+                        v
+                    }
+                })
+                .sum();
+            sum.is_multiple_of(10)
+        })
+        .unwrap_or(0)
+}
+
+fn siren(u: u64) -> String {
+    let body = format!("{:08}", 30_000_000 + u);
+    format!("{body}{}", luhn_digit(&body))
+}
+
+fn siret(siren: &str, nic: u64) -> String {
+    let body = format!("{siren}{nic:04}");
+    format!("{body}{}", luhn_digit(&body))
+}
+
+fn column(csv: &'static str, index: usize) -> Vec<&'static str> {
+    csv.lines().skip(1).filter_map(|l| l.split(',').nth(index)).collect()
+}
+
+fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir)?;
+    let communes = column(COMMUNES_CSV, 0);
+    let nafs = column(NAF_CSV, 0);
+    let units_path = dir.join("StockUniteLegale.csv");
+    let mut units = BufWriter::new(std::fs::File::create(&units_path)?);
+    writeln!(
+        units,
+        "siren,denominationUniteLegale,sigleUniteLegale,categorieJuridiqueUniteLegale,activitePrincipaleUniteLegale,\
+         etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
+    )?;
+    for u in 0..UNITS {
+        let (category, flag) = CATEGORIES[(u % CATEGORIES.len() as u64) as usize];
+        let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
+        writeln!(
+            units,
+            "{},STRUCTURE DE MESURE {u},SM{u},{category},{naf},A,{flag}",
+            siren(u)
+        )?;
+    }
+    units.flush()?;
+
+    let establishments_path = dir.join("StockEtablissement.csv");
+    let mut out = BufWriter::new(std::fs::File::create(&establishments_path)?);
+    writeln!(
+        out,
+        "siren,nic,siret,etatAdministratifEtablissement,codeCommuneEtablissement,activitePrincipaleEtablissement,\
+         trancheEffectifsEtablissement"
+    )?;
+    for e in 0..ESTABLISHMENTS {
+        let unit = e % UNITS;
+        let s = siren(unit);
+        let nic = 10 + e / UNITS;
+        let state = if e % 20 == 19 { "F" } else { "A" };
+        let commune = communes[(e * 31 % communes.len() as u64) as usize];
+        let naf = nafs[(e * 13 % nafs.len() as u64) as usize];
+        writeln!(out, "{s},{nic:05},{},{state},{commune},{naf},11", siret(&s, nic))?;
+    }
+    out.flush()?;
+    Ok((units_path, establishments_path))
+}
+
+async fn import(
+    client: &SireneImportClient<AuthChannel>,
+    units: &Path,
+    establishments: &Path,
+) -> anyhow::Result<(Duration, i64)> {
+    let mut messages = vec![ImportSireneRequest {
+        part: Some(Part::Start(ImportSireneStart { departements: vec![] })),
+    }];
+    for (file, path) in [
+        (SireneFile::UnitesLegales, units),
+        (SireneFile::Etablissements, establishments),
+    ] {
+        let bytes = tokio::fs::read(path).await?;
+        messages.extend(bytes.chunks(CHUNK).map(|c| ImportSireneRequest {
+            part: Some(Part::Chunk(SireneChunk {
+                file: file as i32,
+                data: c.to_vec(),
+            })),
+        }));
+    }
+    let started = Instant::now();
+    let mut answers = client
+        .clone()
+        .import_sirene(futures::stream::iter(messages))
+        .await
+        .context("ImportSirene")?
+        .into_inner();
+    while let Some(answer) = answers.next().await {
+        if let Some(Event::Done(summary)) = answer?.event {
+            return Ok((started.elapsed(), summary.created));
+        }
+    }
+    anyhow::bail!("the SIRENE import ended without a summary")
+}
+
+async fn copy_baseline(raw: &PgPool, path: &Path) -> anyhow::Result<Duration> {
+    sqlx::raw_sql(
+        "CREATE TABLE raw_sirene_etablissements (siren TEXT, nic TEXT, siret TEXT, etat TEXT, commune TEXT, \
+         naf TEXT, tranche TEXT)",
+    )
+    .execute(raw)
+    .await?;
+    let bytes = tokio::fs::read(path).await?;
+    let started = Instant::now();
+    let mut conn = raw.acquire().await?;
+    let mut copy = conn
+        .copy_in_raw("COPY raw_sirene_etablissements FROM STDIN WITH (FORMAT csv, HEADER true)")
+        .await?;
+    for chunk in bytes.chunks(CHUNK) {
+        copy.send(chunk).await?;
+    }
+    copy.finish().await?;
+    Ok(started.elapsed())
+}
+
+fn whole(rows: u64, elapsed: Duration) -> Figures {
+    let ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
+    Figures {
+        ops: rows,
+        errors: 0,
+        rate_per_s: (rows as f64 / elapsed.as_secs_f64()).round(),
+        p50_ms: ms,
+        p99_ms: ms,
+        max_ms: ms,
+    }
+}
+
+/// The filtered listings, in turn (the first page of 50 of each).
+fn listings() -> Vec<ListPartnersRequest> {
+    let base = ListPartnersRequest {
+        page_size: 50,
+        ..Default::default()
+    };
+    vec![
+        ListPartnersRequest {
+            departement_code: "14".into(),
+            ..base.clone()
+        },
+        ListPartnersRequest {
+            query: "structure de mesure 4242".into(),
+            ..base.clone()
+        },
+        ListPartnersRequest {
+            ess_family: EssFamily::Association as i32,
+            departement_code: "50".into(),
+            ..base.clone()
+        },
+        ListPartnersRequest {
+            naf: "Q".into(),
+            departement_code: "61".into(),
+            ..base.clone()
+        },
+        ListPartnersRequest {
+            commune_code: "14118".into(),
+            ..base.clone()
+        },
+        ListPartnersRequest {
+            ess_family: EssFamily::Cooperative as i32,
+            cress_member: Some(false),
+            ..base
+        },
+    ]
+}
+
+pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result<Vec<Row>> {
+    let dir = args.out.join("sirene-registry");
+    let (units, establishments) = tokio::task::spawn_blocking(move || generate(&dir)).await??;
+    let channel = Endpoint::from_shared(env.registry.url.clone())?
+        .connect()
+        .await
+        .context("registry")?;
+    let channel = platform::grpc::with_token(channel, &env.token);
+    let sirene = SireneImportClient::new(channel.clone());
+    let (elapsed, created) = import(&sirene, &units, &establishments).await?;
+    let copy = copy_baseline(raw, &establishments).await?;
+    let platform = whole(ESTABLISHMENTS, elapsed);
+    let baseline = whole(ESTABLISHMENTS, copy);
+    eprintln!(
+        "registry SIRENE import: {ESTABLISHMENTS} rows in {:.2} s ({} rows/s, {created} partners created) / COPY {:.2} s",
+        elapsed.as_secs_f64(),
+        platform.rate_per_s,
+        copy.as_secs_f64()
+    );
+    let mut rows = vec![Row {
+        scenario: format!("registry SIRENE import ({ESTABLISHMENTS} establishment rows, {created} partners created)"),
+        platform_path: "ImportSirene stream: parse, COPY to staging, one set-based upsert, an event per partner".into(),
+        ratio_pct: ratio(&platform, &baseline),
+        platform,
+        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
+        baseline: Some(baseline),
+        target: "≥ 50,000 rows/s".into(),
+    }];
+
+    let partners: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
+        .fetch_one(&PgPool::connect(&env.registry_db).await?)
+        .await?;
+    let requests = Arc::new(listings());
+    let client = PartnerRegistryClient::new(channel);
+    let listing = closed_loop(8, args.duration, move |i| {
+        let (mut c, r) = (client.clone(), requests.clone());
+        async move {
+            c.list_partners(r[(i as usize) % r.len()].clone()).await?;
+            Ok(())
+        }
+    })
+    .await;
+    eprintln!(
+        "listing over {partners} partners: {} /s, p99 {} ms",
+        listing.rate_per_s, listing.p99_ms
+    );
+    rows.push(Row {
+        scenario: format!("filtered ListPartners over {partners} partners, 8 clients"),
+        platform_path: "ListPartners, first page of 50: by département, text, family + département, NAF section, \
+                        commune, family + CRESS membership, in turn"
+            .into(),
+        ratio_pct: None,
+        platform: listing,
+        baseline_path: "—".into(),
+        baseline: None,
+        target: "p99 < 20 ms".into(),
+    });
+    Ok(rows)
+}
