@@ -13,13 +13,15 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use platform::audit::AuditTarget;
+use platform::{
+    audit::AuditTarget,
+    paging::{self as page_token, Cursor},
+};
 
 use super::{
     convert,
     errors::{ChangeError, CreatePartnerError, ReadError},
     guard::{self, View},
-    page_token::{self, Cursor},
 };
 use crate::{
     domain::{
