@@ -294,14 +294,9 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListRegistrationsRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
+        // A partner sees its own people only; the others are not hinted at.
         let own = guard::scope(&request)?;
-        let mut response = self.list_registrations(request.into_inner()).await?;
-        if let Some(own) = own {
-            // A partner sees its own people only; the others are not hinted at.
-            let own = own.to_string();
-            response.registrations.retain(|r| r.organisation_id == own);
-        }
-        Ok(Response::new(response))
+        Ok(Response::new(self.list_registrations(request.into_inner(), own).await?))
     }
 
     async fn erase_registrant(
