@@ -1,7 +1,9 @@
-//! Pages of ListDatasets: every dataset once, by source then edition; page sizes defaulted,
+//! Pages of ListDatasets and ListActions: every dataset once, by source then edition; page sizes defaulted,
 //! clamped or refused; bad tokens refused on `page_token`.
 
-use ess_proto::observatory::v1::ListDatasetsRequest;
+use ess_proto::observatory::v1::{
+    CreateActionRequest, ListActionsRequest, ListDatasetsRequest, action_plan_client::ActionPlanClient,
+};
 use platform::grpc::field_violations;
 use tonic::Code;
 
@@ -81,4 +83,74 @@ async fn bad_page_sizes_and_tokens_are_invalid_argument_naming_the_field() {
     let garbage = page(&app, 2, "garbage token").await.unwrap_err();
     assert_eq!(garbage.code(), Code::InvalidArgument);
     assert_eq!(fields(&garbage), ["page_token"]);
+}
+
+#[tokio::test]
+async fn action_pages_go_by_axis_then_title_without_gaps_or_repeats_and_keep_the_axis_filter() {
+    let app = spawn_app().await;
+    let mut plan = ActionPlanClient::new(platform::testing::admin(app.channel.clone()));
+    for (axis, title) in [(3, "Charlie"), (1, "Bravo"), (2, "Alpha"), (1, "Alpha"), (3, "Alpha")] {
+        plan.create_action(CreateActionRequest {
+            axis,
+            title: title.into(),
+            description: String::new(),
+            targets: Vec::new(),
+        })
+        .await
+        .unwrap();
+    }
+    let walk = |axis: i32| {
+        let mut plan = plan.clone();
+        async move {
+            let (mut seen, mut token) = (Vec::new(), String::new());
+            loop {
+                let r = plan
+                    .list_actions(ListActionsRequest {
+                        axis,
+                        page_size: 2,
+                        page_token: token,
+                    })
+                    .await
+                    .unwrap()
+                    .into_inner();
+                assert!(r.actions.len() <= 2);
+                seen.extend(r.actions.into_iter().map(|a| format!("{} {}", a.axis, a.title)));
+                if r.next_page_token.is_empty() {
+                    return seen;
+                }
+                token = r.next_page_token;
+            }
+        }
+    };
+    assert_eq!(walk(0).await, ["1 Alpha", "1 Bravo", "2 Alpha", "3 Alpha", "3 Charlie"]);
+    assert_eq!(walk(3).await, ["3 Alpha", "3 Charlie"]);
+
+    // A token of the axis-3 list is refused for the whole plan (other filters).
+    let r = plan
+        .list_actions(ListActionsRequest {
+            axis: 3,
+            page_size: 1,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let foreign = plan
+        .list_actions(ListActionsRequest {
+            axis: 0,
+            page_size: 1,
+            page_token: r.next_page_token,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&foreign), ["page_token"]);
+    let negative = plan
+        .list_actions(ListActionsRequest {
+            axis: 0,
+            page_size: -1,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&negative), ["page_size"]);
 }
