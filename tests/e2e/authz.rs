@@ -418,8 +418,11 @@ async fn a_partner_token_aimed_at_another_partner_is_refused_everywhere() {
     outcomes.insert(
         "ListPartnerParticipation",
         code(
-            acts.list_partner_participation(ListPartnerParticipationRequest { partner_id: b })
-                .await,
+            acts.list_partner_participation(ListPartnerParticipationRequest {
+                partner_id: b,
+                ..Default::default()
+            })
+            .await,
         ),
     );
     let not_denied: Vec<_> = outcomes.iter().filter(|(_, c)| **c != Code::PermissionDenied).collect();

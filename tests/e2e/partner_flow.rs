@@ -87,7 +87,7 @@ async fn the_activities_service_learns_the_names_of_new_partners() {
             let list = p
                 .activities
                 .clone()
-                .list_known_partners(ListKnownPartnersRequest {})
+                .list_known_partners(ListKnownPartnersRequest::default())
                 .await
                 .ok()?
                 .into_inner();

@@ -355,6 +355,7 @@ async fn logs_spans_and_error_messages_of_a_full_scenario_hold_no_token_password
     let listed = calendar
         .list_registrations(ListRegistrationsRequest {
             session_id: session_id.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()

@@ -339,6 +339,10 @@ async fn a_dataset_upload_over_the_import_limit_is_refused_and_leaves_nothing_be
         .await
         .unwrap();
     assert_eq!(facts, 0, "nothing half-imported");
-    let datasets = client.list_datasets(ListDatasetsRequest {}).await.unwrap().into_inner();
+    let datasets = client
+        .list_datasets(ListDatasetsRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
     assert!(datasets.datasets.is_empty(), "{datasets:?}");
 }

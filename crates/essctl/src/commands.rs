@@ -12,6 +12,7 @@ pub mod events;
 pub mod health;
 pub mod ops_cli;
 pub mod ops_view;
+pub mod paging;
 pub mod partner;
 pub mod plan;
 pub mod plan_cli;

@@ -17,6 +17,7 @@
 //! - [`nats_auth`]: the service's own NATS user and password; URLs printed without credentials.
 //! - [`outbox`]: writing events in the caller's transaction, and the relay that publishes them.
 //! - [`consumer`]: durable, idempotent event consumption with retries and dead letters.
+//! - [`paging`]: bounded page sizes and opaque keyset page tokens for list RPCs.
 //! - [`dead_letters`]: `ess.platform.v1.DeadLetters`, listing and replaying a service's dead letters.
 //! - [`task`]: supervised long-lived tasks and ordered shutdown on SIGTERM/SIGINT.
 //! - [`error`]: printing an error with its whole chain of causes.
@@ -40,6 +41,7 @@ pub mod host;
 pub mod limits;
 pub mod nats_auth;
 pub mod outbox;
+pub mod paging;
 pub mod secret;
 pub mod task;
 pub mod telemetry;

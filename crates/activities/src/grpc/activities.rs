@@ -4,8 +4,9 @@
 use std::collections::BTreeSet;
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{DateTime, SecondsFormat, Utc};
 use ess_proto::activities::v1 as pb;
+use platform::paging::Cursor;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -334,11 +335,39 @@ impl ActivitiesService {
     }
 
     #[tracing::instrument(name = "activities.activities.list", skip_all)]
-    pub(super) async fn list_activities(&self, req: pb::ListActivitiesRequest) -> Result<Vec<pb::Activity>, ApiError> {
+    pub(super) async fn list_activities(
+        &self,
+        req: pb::ListActivitiesRequest,
+    ) -> Result<pb::ListActivitiesResponse, ApiError> {
         let filter = parse_filter(&req)?;
+        // The filters as parsed, so equal requests give equal fingerprints.
+        let filters = format!("{filter:?}");
+        let page = super::page(req.page_size, &req.page_token, &["activities", &filters])?;
+        let after = match &page.after {
+            None => None,
+            Some(c) => Some((
+                DateTime::parse_from_rfc3339(&c.key)
+                    .map_err(|_| ApiError::invalid_field("page_token", "is not a page token of this service"))?
+                    .with_timezone(&Utc),
+                c.id,
+            )),
+        };
         let mut conn = self.pool.acquire().await.context("acquire list_activities")?;
-        let activities = store::list(&mut conn, &filter).await?;
-        views(&mut conn, &activities).await
+        let mut activities = store::list(&mut conn, &filter, after, page.limit()).await?;
+        let next_page_token = page.finish(&mut activities, |a| Cursor {
+            key: a
+                .sessions
+                .iter()
+                .map(|s| s.start)
+                .min()
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true))
+                .unwrap_or_default(),
+            id: a.id,
+        });
+        Ok(pb::ListActivitiesResponse {
+            activities: views(&mut conn, &activities).await?,
+            next_page_token,
+        })
     }
 }
 

@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use chrono::Utc;
 use ess_proto::activities::v1 as pb;
 use icalendar::{Calendar, Component as _, Event, EventLike as _, EventStatus};
+use platform::paging;
 
 use super::{ActivitiesService, ApiError};
 use crate::{
@@ -36,7 +37,20 @@ impl ActivitiesService {
             ..store::Filter::default()
         };
         let mut conn = self.pool.acquire().await.context("acquire get_calendar")?;
-        let activities = store::list(&mut conn, &filter).await?;
+        // Every page: a calendar holds the whole campaign or departement.
+        let mut activities = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store::list(&mut conn, &filter, after, paging::MAX_PAGE_SIZE).await?;
+            let full = page.len() as i64 == paging::MAX_PAGE_SIZE;
+            after = page
+                .last()
+                .and_then(|a| Some((a.sessions.iter().map(|s| s.start).min()?, a.id)));
+            activities.extend(page);
+            if !full || after.is_none() {
+                break;
+            }
+        }
         let name = if campaign.is_empty() {
             format!("Activités ESS — département {departement}")
         } else {

@@ -21,6 +21,7 @@ use ess_proto::activities::v1::{self as pb, activities_server::Activities};
 use platform::{
     audit::AuditTarget,
     grpc::{FieldViolation, internal, invalid_argument},
+    paging::{self, Cursor, PageRequest},
 };
 use sqlx::PgPool;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -163,16 +164,38 @@ fn activity_response(activity: pb::Activity) -> Response<pb::ActivityResponse> {
     )
 }
 
+/// Parses the `page_size` and `page_token` of a list request (see `platform::paging`).
+pub(super) fn page(page_size: i32, page_token: &str, fingerprint: &[&str]) -> Result<PageRequest, ApiError> {
+    PageRequest::parse(page_size, page_token, paging::fingerprint(fingerprint)).map_err(|found| {
+        let mut v = Violations::default();
+        for f in found {
+            v.push(f.field, f.description);
+        }
+        ApiError::invalid(v)
+    })
+}
+
+/// The cursor of a row known by its id alone (the store finds its sort key).
+pub(super) fn id_cursor(id: uuid::Uuid) -> Cursor {
+    Cursor { key: String::new(), id }
+}
+
 #[tonic::async_trait]
 impl Activities for ActivitiesService {
     async fn list_known_partners(
         &self,
-        _request: Request<pb::ListKnownPartnersRequest>,
+        request: Request<pb::ListKnownPartnersRequest>,
     ) -> RpcResult<pb::ListKnownPartnersResponse> {
-        let rows = partner_directory::list(&self.pool)
+        let req = request.into_inner();
+        let page = page(req.page_size, &req.page_token, &["known_partners"])?;
+        let mut rows = partner_directory::list(&self.pool, page.after_key(), page.limit())
             .await
             .context("listing the partner directory")
             .map_err(internal)?;
+        let next_page_token = page.finish(&mut rows, |(id, name, _)| Cursor {
+            key: name.clone(),
+            id: *id,
+        });
         let partners = rows
             .into_iter()
             .map(|(id, name, version)| pb::KnownPartner {
@@ -181,7 +204,10 @@ impl Activities for ActivitiesService {
                 version,
             })
             .collect();
-        Ok(Response::new(pb::ListKnownPartnersResponse { partners }))
+        Ok(Response::new(pb::ListKnownPartnersResponse {
+            partners,
+            next_page_token,
+        }))
     }
 
     async fn create_activity(&self, request: Request<pb::CreateActivityRequest>) -> RpcResult<pb::ActivityResponse> {
@@ -229,8 +255,7 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListActivitiesRequest>,
     ) -> RpcResult<pb::ListActivitiesResponse> {
-        let activities = self.list_activities(request.into_inner()).await?;
-        Ok(Response::new(pb::ListActivitiesResponse { activities }))
+        Ok(Response::new(self.list_activities(request.into_inner()).await?))
     }
 
     async fn get_calendar(&self, request: Request<pb::GetCalendarRequest>) -> RpcResult<pb::GetCalendarResponse> {
@@ -269,14 +294,9 @@ impl Activities for ActivitiesService {
         &self,
         request: Request<pb::ListRegistrationsRequest>,
     ) -> RpcResult<pb::ListRegistrationsResponse> {
+        // A partner sees its own people only; the others are not hinted at.
         let own = guard::scope(&request)?;
-        let mut response = self.list_registrations(request.into_inner()).await?;
-        if let Some(own) = own {
-            // A partner sees its own people only; the others are not hinted at.
-            let own = own.to_string();
-            response.registrations.retain(|r| r.organisation_id == own);
-        }
-        Ok(Response::new(response))
+        Ok(Response::new(self.list_registrations(request.into_inner(), own).await?))
     }
 
     async fn erase_registrant(

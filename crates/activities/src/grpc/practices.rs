@@ -106,10 +106,20 @@ impl ActivitiesService {
         &self,
         req: pb::ListPracticesRequest,
     ) -> Result<pb::ListPracticesResponse, ApiError> {
+        let published = if req.published_only { "published" } else { "all" };
+        let page = super::page(req.page_size, &req.page_token, &["practices", published])?;
         let mut conn = self.pool.acquire().await.context("acquire list_practices")?;
-        let rows = store::list(&mut conn, req.published_only).await?;
+        let mut rows = store::list(
+            &mut conn,
+            req.published_only,
+            page.after.as_ref().map(|c| c.id),
+            page.limit(),
+        )
+        .await?;
+        let next_page_token = page.finish(&mut rows, |p| super::id_cursor(p.id));
         Ok(pb::ListPracticesResponse {
             practices: rows.iter().map(to_proto).collect(),
+            next_page_token,
         })
     }
 }

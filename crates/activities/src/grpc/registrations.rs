@@ -265,16 +265,27 @@ impl ActivitiesService {
     }
 
     #[tracing::instrument(name = "activities.registrations.list", skip_all, fields(ess.session.id))]
+    /// `own`: a partner's own organisation, whose people alone it may see (`None`: staff, all).
     pub(super) async fn list_registrations(
         &self,
         req: pb::ListRegistrationsRequest,
+        own: Option<Uuid>,
     ) -> Result<pb::ListRegistrationsResponse, ApiError> {
         let id = parse_id(&req.session_id).map_err(|r| ApiError::invalid_field("session_id", r))?;
         tracing::Span::current().record("ess.session.id", id.to_string().as_str());
+        let scope = own.map(|o| o.to_string()).unwrap_or_default();
+        let page = super::page(
+            req.page_size,
+            &req.page_token,
+            &["registrations", &id.to_string(), &scope],
+        )?;
         let mut conn = self.pool.acquire().await.context("acquire list_registrations")?;
-        let rows = store::list_for_session(&mut conn, id).await?;
+        let after = page.after.as_ref().map(|c| c.id);
+        let mut rows = store::list_for_session(&mut conn, id, own, after, page.limit()).await?;
+        let next_page_token = page.finish(&mut rows, |r| super::id_cursor(r.id));
         Ok(pb::ListRegistrationsResponse {
             registrations: rows.iter().map(convert::registration_to_proto).collect(),
+            next_page_token,
         })
     }
 
@@ -310,14 +321,22 @@ impl ActivitiesService {
     ) -> Result<pb::ListRegistrationsResponse, ApiError> {
         let id = parse_id(&req.partner_id).map_err(|r| ApiError::invalid_field("partner_id", r))?;
         tracing::Span::current().record("ess.partner.id", id.to_string().as_str());
+        let page = super::page(
+            req.page_size,
+            &req.page_token,
+            &["partner_participation", &id.to_string()],
+        )?;
         let mut conn = self
             .pool
             .acquire()
             .await
             .context("acquire list_partner_participation")?;
-        let rows = store::list_for_organisation(&mut conn, id).await?;
+        let mut rows =
+            store::list_for_organisation(&mut conn, id, page.after.as_ref().map(|c| c.id), page.limit()).await?;
+        let next_page_token = page.finish(&mut rows, |r| super::id_cursor(r.id));
         Ok(pb::ListRegistrationsResponse {
             registrations: rows.iter().map(convert::registration_to_proto).collect(),
+            next_page_token,
         })
     }
 }

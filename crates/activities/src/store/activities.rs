@@ -184,9 +184,15 @@ pub struct Filter {
     pub statuses: Vec<Status>,
 }
 
-/// Activities matching every filter, by first session start.
-#[tracing::instrument(name = "activities.store.list_activities", skip_all)]
-pub async fn list(conn: &mut PgConnection, f: &Filter) -> Result<Vec<Activity>, StoreError> {
+/// Activities matching every filter, by (first session start, id): at most `limit`, after the
+/// (first start as RFC 3339, id) `after` when given.
+#[tracing::instrument(name = "activities.store.list_activities", skip_all, fields(limit))]
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &Filter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Activity>, StoreError> {
     let statuses: Vec<&str> = f.statuses.iter().map(|s| s.key()).collect();
     let rows: Vec<ActivityRow> = sqlx::query_as(
         "SELECT a.id, a.title, a.description, a.kind, a.axes, a.publics, a.campaign, a.online, a.commune_code, \
@@ -200,7 +206,9 @@ pub async fn list(conn: &mut PgConnection, f: &Filter) -> Result<Vec<Activity>, 
            AND ($7::text IS NULL OR a.campaign = $7) \
            AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM activity_organisers o WHERE o.activity_id = a.id AND o.partner_id = $8)) \
            AND (cardinality($9::text[]) = 0 OR a.status = ANY($9)) \
-         ORDER BY (SELECT min(starts_at) FROM sessions s WHERE s.activity_id = a.id), a.id",
+           AND ($10::timestamptz IS NULL OR \
+                ((SELECT min(starts_at) FROM sessions s WHERE s.activity_id = a.id), a.id) > ($10, $11)) \
+         ORDER BY (SELECT min(starts_at) FROM sessions s WHERE s.activity_id = a.id), a.id LIMIT $12",
     )
     .bind(f.from)
     .bind(f.to)
@@ -211,6 +219,9 @@ pub async fn list(conn: &mut PgConnection, f: &Filter) -> Result<Vec<Activity>, 
     .bind(f.campaign.as_deref())
     .bind(f.organiser)
     .bind(&statuses)
+    .bind(after.map(|(t, _)| t))
+    .bind(after.map(|(_, id)| id))
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     complete(conn, rows).await

@@ -21,10 +21,22 @@ pub async fn upsert(conn: &mut PgConnection, partner_id: Uuid, name: &str, versi
 
 /// Every known partner, by name.
 #[tracing::instrument(name = "activities.store.list_partners", skip_all)]
-pub async fn list(pool: &sqlx::PgPool) -> Result<Vec<(Uuid, String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT partner_id, name, version FROM partner_directory ORDER BY name, partner_id")
-        .fetch_all(pool)
-        .await
+///
+/// By (name, id), at most `limit`, after the (name, id) `after`.
+pub async fn list(
+    pool: &sqlx::PgPool,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> Result<Vec<(Uuid, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT partner_id, name, version FROM partner_directory \
+         WHERE $1::text IS NULL OR (name, partner_id) > ($1, $2) ORDER BY name, partner_id LIMIT $3",
+    )
+    .bind(after.as_ref().map(|(n, _)| n.clone()))
+    .bind(after.as_ref().map(|(_, id)| *id))
+    .bind(limit)
+    .fetch_all(pool)
+    .await
 }
 
 /// Names of the given partners that the directory knows.

@@ -85,12 +85,23 @@ pub async fn publish(conn: &mut PgConnection, id: Uuid, version: i64) -> Result<
     Ok(())
 }
 
-pub async fn list(conn: &mut PgConnection, published_only: bool) -> Result<Vec<Practice>, StoreError> {
+/// Newest first, at most `limit`, after the practice `after`.
+pub async fn list(
+    conn: &mut PgConnection,
+    published_only: bool,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Practice>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, title, summary, body, activity_ids, partner_ids, axis, tags, status, version FROM practices \
-         WHERE NOT $1 OR status = 'published' ORDER BY created_at DESC, id",
+         WHERE (NOT $1 OR status = 'published') \
+           AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM practices c WHERE c.id = $2 \
+                AND (practices.created_at < c.created_at OR (practices.created_at = c.created_at AND practices.id > c.id)))) \
+         ORDER BY created_at DESC, id LIMIT $3",
     )
     .bind(published_only)
+    .bind(after)
+    .bind(limit)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(parse).collect()

@@ -193,28 +193,54 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Registratio
 }
 
 /// A session's registrations in arrival order.
-pub async fn list_for_session(conn: &mut PgConnection, session: Uuid) -> Result<Vec<Registration>, StoreError> {
+///
+/// Only the people of `organisation` when given. At most `limit`, after the registration `after`
+/// (arrival order never changes).
+pub async fn list_for_session(
+    conn: &mut PgConnection,
+    session: Uuid,
+    organisation: Option<Uuid>,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Registration>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT r.id, r.activity_id, r.session_id, r.name, r.email, r.organisation_id, r.public, r.sex, \
          r.age_band, r.status, r.erased_at IS NOT NULL, s.starts_at, a.title \
          FROM registrations r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = r.activity_id \
-         WHERE r.session_id = $1 ORDER BY r.seq",
+         WHERE r.session_id = $1 AND ($4::uuid IS NULL OR r.organisation_id = $4) \
+           AND ($2::uuid IS NULL OR r.seq > (SELECT c.seq FROM registrations c WHERE c.id = $2)) \
+         ORDER BY r.seq LIMIT $3",
     )
     .bind(session)
+    .bind(after)
+    .bind(limit)
+    .bind(organisation)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(parse).collect()
 }
 
 /// Registrations of people of one organisation, newest session first.
-pub async fn list_for_organisation(conn: &mut PgConnection, partner: Uuid) -> Result<Vec<Registration>, StoreError> {
+///
+/// At most `limit`, after the registration `after`.
+pub async fn list_for_organisation(
+    conn: &mut PgConnection,
+    partner: Uuid,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<Registration>, StoreError> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT r.id, r.activity_id, r.session_id, r.name, r.email, r.organisation_id, r.public, r.sex, \
          r.age_band, r.status, r.erased_at IS NOT NULL, s.starts_at, a.title \
          FROM registrations r JOIN sessions s ON s.id = r.session_id JOIN activities a ON a.id = r.activity_id \
-         WHERE r.organisation_id = $1 ORDER BY s.starts_at DESC, r.seq",
+         WHERE r.organisation_id = $1 \
+           AND ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM registrations c JOIN sessions cs ON cs.id = c.session_id \
+                WHERE c.id = $2 AND (s.starts_at < cs.starts_at OR (s.starts_at = cs.starts_at AND r.seq > c.seq)))) \
+         ORDER BY s.starts_at DESC, r.seq LIMIT $3",
     )
     .bind(partner)
+    .bind(after)
+    .bind(limit)
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(parse).collect()

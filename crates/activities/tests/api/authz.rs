@@ -53,6 +53,7 @@ async fn a_partner_registers_its_own_people_and_sees_only_its_own_registrations(
     let seen = as_a
         .list_registrations(ListRegistrationsRequest {
             session_id: session.clone(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -66,7 +67,10 @@ async fn a_partner_registers_its_own_people_and_sees_only_its_own_registrations(
     let all = app
         .client
         .clone()
-        .list_registrations(ListRegistrationsRequest { session_id: session })
+        .list_registrations(ListRegistrationsRequest {
+            session_id: session,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner()
@@ -74,13 +78,19 @@ async fn a_partner_registers_its_own_people_and_sees_only_its_own_registrations(
     assert_eq!(all.len(), 3, "staff see everyone");
 
     let participation_of_b = as_a
-        .list_partner_participation(ListPartnerParticipationRequest { partner_id: b.clone() })
+        .list_partner_participation(ListPartnerParticipationRequest {
+            partner_id: b.clone(),
+            ..Default::default()
+        })
         .await
         .unwrap_err();
     assert_eq!(participation_of_b.code(), Code::PermissionDenied);
-    as_a.list_partner_participation(ListPartnerParticipationRequest { partner_id: a.clone() })
-        .await
-        .unwrap();
+    as_a.list_partner_participation(ListPartnerParticipationRequest {
+        partner_id: a.clone(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
 
     let theirs_id = theirs.registration.unwrap().id;
     let cancel_theirs = as_a

@@ -7,6 +7,7 @@ mod authz;
 mod cli;
 mod helpers;
 mod listings;
+mod paging;
 mod practices;
 mod registrations;
 mod registry_events;

@@ -34,11 +34,14 @@ async fn a_published_practice_sheet_is_listed_and_announced() {
         .unwrap();
     assert_eq!(sheet.status, PracticeStatus::Draft as i32);
     assert_eq!(sheet.tags, ["forum", "jeunesse"]);
-    let published_only = ListPracticesRequest { published_only: true };
+    let published_only = ListPracticesRequest {
+        published_only: true,
+        ..Default::default()
+    };
     let listed = app
         .client
         .clone()
-        .list_practices(published_only)
+        .list_practices(published_only.clone())
         .await
         .unwrap()
         .into_inner();

@@ -29,6 +29,7 @@ async fn list(app: &TestApp, session: &str) -> Vec<pb::Registration> {
         .clone()
         .list_registrations(ListRegistrationsRequest {
             session_id: session.into(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -318,7 +319,10 @@ async fn a_partners_participation_history_lists_its_peoples_registrations() {
     let history = app
         .client
         .clone()
-        .list_partner_participation(ListPartnerParticipationRequest { partner_id: employer })
+        .list_partner_participation(ListPartnerParticipationRequest {
+            partner_id: employer,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner()

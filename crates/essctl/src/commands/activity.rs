@@ -10,7 +10,7 @@ use tracing::{Span, field::Empty};
 use super::{
     Transport,
     activity_cli::{ActivityCommand, ActivityFieldsArgs, AgeBandArg, KindArg, PracticeCommand, PublicArg, SexArg},
-    activity_view as view, call, request, transport,
+    activity_view as view, call, paging, request, transport,
 };
 use crate::{
     cli::GlobalArgs,
@@ -228,7 +228,7 @@ pub async fn run(global: &GlobalArgs, command: &ActivityCommand) -> Result<Strin
             view::activity(&activity(r.activity, global)?, out)
         }
         ActivityCommand::List(args) => {
-            let message = pb::ListActivitiesRequest {
+            let filter = pb::ListActivitiesRequest {
                 from: args.from.as_deref().map(paris_time).transpose()?,
                 to: args.to.as_deref().map(paris_time).transpose()?,
                 axis: args.axis.unwrap_or(0),
@@ -237,10 +237,23 @@ pub async fn run(global: &GlobalArgs, command: &ActivityCommand) -> Result<Strin
                 departement_code: args.departement.clone().unwrap_or_default(),
                 campaign: args.campaign.clone().unwrap_or_default(),
                 organiser_id: args.organiser.clone().unwrap_or_default(),
+                page_size: args.page.page_size,
+                ..Default::default()
             };
             let span = span(global, "ListActivities");
-            let r = call(s, url, t, &span, c.list_activities(request(message, t))).await?;
-            view::activities(&r.activities, out)
+            let (rows, next) = paging::fetch(&args.page, |page_token| {
+                let (mut c, span) = (c.clone(), span.clone());
+                let message = pb::ListActivitiesRequest {
+                    page_token,
+                    ..filter.clone()
+                };
+                async move {
+                    let r = call(s, url, t, &span, c.list_activities(request(message, t))).await?;
+                    Ok((r.activities, r.next_page_token))
+                }
+            })
+            .await?;
+            Ok(paging::with_next(view::activities(&rows, out)?, &next, out))
         }
         ActivityCommand::Calendar(args) => {
             let message = pb::GetCalendarRequest {
@@ -291,13 +304,22 @@ pub async fn run(global: &GlobalArgs, command: &ActivityCommand) -> Result<Strin
             let r = call(s, url, t, &span, c.record_attendance(request(message, t))).await?;
             view::registrations(&r.registrations, out)
         }
-        ActivityCommand::Registrations(id) => {
+        ActivityCommand::Registrations(args) => {
             let span = span(global, "ListRegistrations");
-            let message = pb::ListRegistrationsRequest {
-                session_id: id.id.clone(),
-            };
-            let r = call(s, url, t, &span, c.list_registrations(request(message, t))).await?;
-            view::registrations(&r.registrations, out)
+            let (rows, next) = paging::fetch(&args.page, |page_token| {
+                let (mut c, span) = (c.clone(), span.clone());
+                let message = pb::ListRegistrationsRequest {
+                    session_id: args.id.clone(),
+                    page_size: args.page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(s, url, t, &span, c.list_registrations(request(message, t))).await?;
+                    Ok((r.registrations, r.next_page_token))
+                }
+            })
+            .await?;
+            Ok(paging::with_next(view::registrations(&rows, out)?, &next, out))
         }
         ActivityCommand::Erase(id) => {
             let span = span(global, "EraseRegistrant");
@@ -305,19 +327,42 @@ pub async fn run(global: &GlobalArgs, command: &ActivityCommand) -> Result<Strin
             let r = call(s, url, t, &span, c.erase_registrant(request(message, t))).await?;
             view::registration_response(r, out)
         }
-        ActivityCommand::Participation(id) => {
+        ActivityCommand::Participation(args) => {
             let span = span(global, "ListPartnerParticipation");
-            let message = pb::ListPartnerParticipationRequest {
-                partner_id: id.id.clone(),
-            };
-            let r = call(s, url, t, &span, c.list_partner_participation(request(message, t))).await?;
-            view::registrations(&r.registrations, out)
+            let (rows, next) = paging::fetch(&args.page, |page_token| {
+                let (mut c, span) = (c.clone(), span.clone());
+                let message = pb::ListPartnerParticipationRequest {
+                    partner_id: args.id.clone(),
+                    page_size: args.page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(s, url, t, &span, c.list_partner_participation(request(message, t))).await?;
+                    Ok((r.registrations, r.next_page_token))
+                }
+            })
+            .await?;
+            Ok(paging::with_next(view::registrations(&rows, out)?, &next, out))
         }
-        ActivityCommand::KnownPartners => {
+        ActivityCommand::KnownPartners(page) => {
             let span = span(global, "ListKnownPartners");
-            let message = pb::ListKnownPartnersRequest {};
-            let r = call(s, url, t, &span, c.list_known_partners(request(message, t))).await?;
-            super::ops_view::known_partners(&r.partners, out)
+            let (rows, next) = paging::fetch(page, |page_token| {
+                let (mut c, span) = (c.clone(), span.clone());
+                let message = pb::ListKnownPartnersRequest {
+                    page_size: page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(s, url, t, &span, c.list_known_partners(request(message, t))).await?;
+                    Ok((r.partners, r.next_page_token))
+                }
+            })
+            .await?;
+            Ok(paging::with_next(
+                super::ops_view::known_partners(&rows, out)?,
+                &next,
+                out,
+            ))
         }
     }
 }
@@ -327,7 +372,7 @@ pub async fn run_practice(global: &GlobalArgs, command: &PracticeCommand) -> Res
     let (url, t, out) = (global.activities_url.as_str(), global.timeout, global.output);
     let mut c = client(global)?;
     let s = Service::Activities;
-    let practices = match command {
+    let (practices, next) = match command {
         PracticeCommand::Create(args) => {
             let message = pb::CreatePracticeRequest {
                 title: args.title.clone(),
@@ -340,25 +385,32 @@ pub async fn run_practice(global: &GlobalArgs, command: &PracticeCommand) -> Res
             };
             let span = span(global, "CreatePractice");
             let r = call(s, url, t, &span, c.create_practice(request(message, t))).await?;
-            r.practice.into_iter().collect()
+            (r.practice.into_iter().collect(), String::new())
         }
         PracticeCommand::Publish(id) => {
             let span = span(global, "PublishPractice");
             let message = pb::PublishPracticeRequest { id: id.id.clone() };
             let r = call(s, url, t, &span, c.publish_practice(request(message, t))).await?;
-            r.practice.into_iter().collect()
+            (r.practice.into_iter().collect(), String::new())
         }
         PracticeCommand::List(args) => {
             let span = span(global, "ListPractices");
-            let message = pb::ListPracticesRequest {
-                published_only: args.published,
-            };
-            call(s, url, t, &span, c.list_practices(request(message, t)))
-                .await?
-                .practices
+            paging::fetch(&args.page, |page_token| {
+                let (mut c, span) = (c.clone(), span.clone());
+                let message = pb::ListPracticesRequest {
+                    published_only: args.published,
+                    page_size: args.page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(s, url, t, &span, c.list_practices(request(message, t))).await?;
+                    Ok((r.practices, r.next_page_token))
+                }
+            })
+            .await?
         }
     };
-    view::practices(&practices, out)
+    Ok(paging::with_next(view::practices(&practices, out)?, &next, out))
 }
 
 #[cfg(test)]

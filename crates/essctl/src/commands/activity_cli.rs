@@ -4,6 +4,8 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::paging::PageArgs;
+
 /// `essctl activity ...`
 #[derive(Debug, Subcommand)]
 pub enum ActivityCommand {
@@ -30,13 +32,13 @@ pub enum ActivityCommand {
     /// Mark registrations of one session as attended (or no-show).
     CheckIn(CheckInArgs),
     /// List a session's registrations.
-    Registrations(IdArg),
+    Registrations(PagedIdArgs),
     /// Erase a registrant's name and email (counts stay).
     Erase(IdArg),
     /// Registrations of the people of one partner organisation.
-    Participation(IdArg),
+    Participation(PagedIdArgs),
     /// The registry partners the activities service knows (its copy, fed by registry events).
-    KnownPartners,
+    KnownPartners(PageArgs),
 }
 
 /// `essctl practice ...`
@@ -55,6 +57,15 @@ pub enum PracticeCommand {
 pub struct IdArg {
     /// The id (a UUID).
     pub id: String,
+}
+
+/// One id and the page of its list.
+#[derive(Debug, Clone, Args)]
+pub struct PagedIdArgs {
+    /// The id (a UUID).
+    pub id: String,
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 /// Activity kinds.
@@ -205,6 +216,8 @@ pub struct CompleteActivityArgs {
 /// `essctl activity list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListActivitiesArgs {
+    #[command(flatten)]
+    pub page: PageArgs,
     /// With a session ending after this Europe/Paris time (2026-11-01T00:00).
     #[arg(long)]
     pub from: Option<String>,
@@ -313,6 +326,8 @@ pub struct CreatePracticeArgs {
 /// `essctl practice list`.
 #[derive(Debug, Clone, Args)]
 pub struct ListPracticesArgs {
+    #[command(flatten)]
+    pub page: PageArgs,
     /// Published sheets only.
     #[arg(long)]
     pub published: bool,

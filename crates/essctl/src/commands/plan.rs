@@ -9,7 +9,7 @@ use serde::Serialize;
 use tracing::{Span, field::Empty};
 
 use super::{
-    call,
+    call, paging,
     plan_cli::{ActionArgs, ActionCommand, ReportArgs, ReportCommand, ReportFormatArg, ReportKindArg, TargetArg},
     request, transport,
 };
@@ -233,14 +233,27 @@ pub async fn action(global: &GlobalArgs, command: &ActionCommand) -> Result<Stri
             let r = call(o, url, t, &span, client.update_action(request(m, t))).await?;
             actions_table(&[r.into()], global.output)
         }
-        ActionCommand::List { axis } => {
-            let m = pb::ListActionsRequest {
-                axis: axis.unwrap_or_default(),
-            };
+        ActionCommand::List { axis, page } => {
             let span = span(global, "essctl action list", SVC, "ListActions");
-            let r = call(o, url, t, &span, client.list_actions(request(m, t))).await?;
-            let list: Vec<ActionView> = r.actions.into_iter().map(ActionView::from).collect();
-            actions_table(&list, global.output)
+            let (rows, next) = paging::fetch(page, |page_token| {
+                let (mut client, span) = (client.clone(), span.clone());
+                let m = pb::ListActionsRequest {
+                    axis: axis.unwrap_or_default(),
+                    page_size: page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(o, url, t, &span, client.list_actions(request(m, t))).await?;
+                    Ok((r.actions, r.next_page_token))
+                }
+            })
+            .await?;
+            let list: Vec<ActionView> = rows.into_iter().map(ActionView::from).collect();
+            Ok(paging::with_next(
+                actions_table(&list, global.output)?,
+                &next,
+                global.output,
+            ))
         }
         ActionCommand::Progress { action } => {
             let m = pb::GetProgressRequest {
@@ -403,12 +416,26 @@ pub async fn report(global: &GlobalArgs, command: &ReportCommand) -> Result<Stri
             .await?;
             published_table(&[r.into()], global.output)
         }
-        ReportCommand::List => {
+        ReportCommand::List(page) => {
             let span = span(global, "essctl report list", SVC, "ListPublishedReports");
-            let m = pb::ListPublishedReportsRequest {};
-            let r = call(o, url, t, &span, client.list_published_reports(request(m, t))).await?;
-            let list: Vec<PublishedView> = r.reports.into_iter().map(PublishedView::from).collect();
-            published_table(&list, global.output)
+            let (rows, next) = paging::fetch(page, |page_token| {
+                let (mut client, span) = (client.clone(), span.clone());
+                let m = pb::ListPublishedReportsRequest {
+                    page_size: page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(o, url, t, &span, client.list_published_reports(request(m, t))).await?;
+                    Ok((r.reports, r.next_page_token))
+                }
+            })
+            .await?;
+            let list: Vec<PublishedView> = rows.into_iter().map(PublishedView::from).collect();
+            Ok(paging::with_next(
+                published_table(&list, global.output)?,
+                &next,
+                global.output,
+            ))
         }
         ReportCommand::Get { id, out } => {
             let span = span(global, "essctl report get", SVC, "GetPublishedReport");

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::paging::PageArgs;
+
 /// `essctl action …`
 #[derive(Debug, Subcommand)]
 pub enum ActionCommand {
@@ -25,6 +27,8 @@ pub enum ActionCommand {
         /// Only this axis (1 to 5).
         #[arg(long)]
         axis: Option<i32>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Target against achieved for every target (of one action, or all).
     Progress {
@@ -108,7 +112,7 @@ pub enum ReportCommand {
     /// Render a report and publish it (stored by the observatory, announced by an event).
     Publish(ReportArgs),
     /// Published reports, newest first.
-    List,
+    List(PageArgs),
     /// Write the files of a published report into a directory.
     Get {
         id: String,

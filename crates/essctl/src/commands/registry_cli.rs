@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::paging::PageArgs;
+
 /// A partner kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum KindArg {
@@ -274,7 +276,7 @@ pub enum PtceCommand {
     /// One PTCE with its members.
     Get { id: String },
     /// Every PTCE.
-    List,
+    List(PageArgs),
     /// A partner joins.
     Join {
         id: String,
@@ -358,6 +360,8 @@ pub enum InitiativeCommand {
         kind: Option<InitiativeKindArg>,
         #[arg(long, value_enum)]
         stage: Option<StageArg>,
+        #[command(flatten)]
+        page: PageArgs,
     },
     /// Move to the next stage, or to abandoned.
     Stage {

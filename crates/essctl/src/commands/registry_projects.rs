@@ -7,7 +7,7 @@ use ess_proto::registry::v1::{
 use tracing::{Span, field::Empty};
 
 use super::{
-    call,
+    call, paging,
     registry_cli::{InitiativeCommand, InitiativeKindArg, MembershipCommand, PtceCommand, PtceStatusArg, StageArg},
     registry_view::{self as rview, InitiativeView, MembershipView, PtceView},
     request, transport,
@@ -133,18 +133,26 @@ pub async fn ptce(global: &GlobalArgs, command: &PtceCommand) -> Result<String, 
     let mut client = PtcesClient::new(transport(Service::Registry, url, t, global.bearer()?)?);
     const SVC: &str = "ess.registry.v1.Ptces";
     let answer = match command {
-        PtceCommand::List => {
+        PtceCommand::List(page) => {
             let span = span(global, "essctl ptce list", SVC, "ListPtces");
-            let r = call(
-                Service::Registry,
-                url,
-                t,
-                &span,
-                client.list_ptces(request(pb::ListPtcesRequest {}, t)),
-            )
+            let (rows, next) = paging::fetch(page, |page_token| {
+                let (mut client, span) = (client.clone(), span.clone());
+                let m = pb::ListPtcesRequest {
+                    page_size: page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(Service::Registry, url, t, &span, client.list_ptces(request(m, t))).await?;
+                    Ok((r.ptces, r.next_page_token))
+                }
+            })
             .await?;
-            let list: Vec<PtceView> = r.ptces.into_iter().map(PtceView::from).collect();
-            return rview::ptces(&list, global.output);
+            let list: Vec<PtceView> = rows.into_iter().map(PtceView::from).collect();
+            return Ok(paging::with_next(
+                rview::ptces(&list, global.output)?,
+                &next,
+                global.output,
+            ));
         }
         PtceCommand::Get { id } => {
             let span = span(global, "essctl ptce get", SVC, "GetPtce");
@@ -246,16 +254,30 @@ pub async fn initiative(global: &GlobalArgs, command: &InitiativeCommand) -> Res
             holder,
             kind,
             stage: at,
+            page,
         } => {
             let span = span(global, "essctl initiative list", SVC, "ListInitiatives");
-            let m = pb::ListInitiativesRequest {
-                holder_id: holder.clone().unwrap_or_default(),
-                kind: kind.map(initiative_kind).unwrap_or(pb::InitiativeKind::Unspecified) as i32,
-                stage: at.map(stage).unwrap_or(pb::InitiativeStage::Unspecified) as i32,
-            };
-            let r = call(Service::Registry, url, t, &span, client.list_initiatives(request(m, t))).await?;
-            let list: Vec<InitiativeView> = r.initiatives.into_iter().map(InitiativeView::from).collect();
-            return rview::initiatives(&list, global.output);
+            let (rows, next) = paging::fetch(page, |page_token| {
+                let (mut client, span) = (client.clone(), span.clone());
+                let m = pb::ListInitiativesRequest {
+                    holder_id: holder.clone().unwrap_or_default(),
+                    kind: kind.map(initiative_kind).unwrap_or(pb::InitiativeKind::Unspecified) as i32,
+                    stage: at.map(stage).unwrap_or(pb::InitiativeStage::Unspecified) as i32,
+                    page_size: page.page_size,
+                    page_token,
+                };
+                async move {
+                    let r = call(Service::Registry, url, t, &span, client.list_initiatives(request(m, t))).await?;
+                    Ok((r.initiatives, r.next_page_token))
+                }
+            })
+            .await?;
+            let list: Vec<InitiativeView> = rows.into_iter().map(InitiativeView::from).collect();
+            return Ok(paging::with_next(
+                rview::initiatives(&list, global.output)?,
+                &next,
+                global.output,
+            ));
         }
         InitiativeCommand::Get { id } => {
             let span = span(global, "essctl initiative get", SVC, "GetInitiative");

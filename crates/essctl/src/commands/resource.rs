@@ -14,7 +14,11 @@ use ess_proto::observatory::v1::{
 use serde_json::json;
 use tracing::{Span, field::Empty};
 
-use super::{Transport, call, request, transport};
+use super::{
+    Transport, call,
+    paging::{self, PageArgs},
+    request, transport,
+};
 use crate::{
     cli::{GlobalArgs, Output},
     failure::{Failure, Service},
@@ -138,8 +142,11 @@ pub struct ListArgs {
     /// Words that must all appear (case and accents ignored).
     #[arg(long)]
     pub text: Option<String>,
+    /// Older name of --page-size (used when --page-size is not given).
     #[arg(long, default_value_t = 50)]
     pub limit: i32,
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 /// `essctl resource get <ID>`.
@@ -259,27 +266,38 @@ pub async fn run(global: &GlobalArgs, command: &ResourceCommand) -> Result<Strin
             one(&resource, global.output)
         }
         ResourceCommand::List(args) => {
-            let (mut client, span) = client(global, "essctl resource list", "ListResources")?;
-            let response = call(
-                Service::Observatory,
-                url,
-                global.timeout,
-                &span,
-                client.list_resources(request(
-                    ListResourcesRequest {
-                        kind: args.kind.map(|k| k.proto() as i32).unwrap_or_default(),
-                        axis: args.axis.unwrap_or_default(),
-                        theme: args.theme.clone().unwrap_or_default(),
-                        territory_level: args.territory_level.map(|l| l.proto() as i32).unwrap_or_default(),
-                        territory_code: args.territory.clone().unwrap_or_default(),
-                        text: args.text.clone().unwrap_or_default(),
-                        limit: args.limit,
-                    },
-                    global.timeout,
-                )),
-            )
+            let (client, span) = client(global, "essctl resource list", "ListResources")?;
+            let filter = ListResourcesRequest {
+                kind: args.kind.map(|k| k.proto() as i32).unwrap_or_default(),
+                axis: args.axis.unwrap_or_default(),
+                theme: args.theme.clone().unwrap_or_default(),
+                territory_level: args.territory_level.map(|l| l.proto() as i32).unwrap_or_default(),
+                territory_code: args.territory.clone().unwrap_or_default(),
+                text: args.text.clone().unwrap_or_default(),
+                limit: args.limit,
+                page_size: args.page.page_size,
+                page_token: String::new(),
+            };
+            let (rows, next) = paging::fetch(&args.page, |page_token| {
+                let (mut client, span) = (client.clone(), span.clone());
+                let message = ListResourcesRequest {
+                    page_token,
+                    ..filter.clone()
+                };
+                async move {
+                    let r = call(
+                        Service::Observatory,
+                        url,
+                        global.timeout,
+                        &span,
+                        client.list_resources(request(message, global.timeout)),
+                    )
+                    .await?;
+                    Ok((r.resources, r.next_page_token))
+                }
+            })
             .await?;
-            many(&response.resources, global.output)
+            Ok(paging::with_next(many(&rows, global.output)?, &next, global.output))
         }
         ResourceCommand::Get(args) => {
             let (mut client, span) = client(global, "essctl resource get", "GetResource")?;

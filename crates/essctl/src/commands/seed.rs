@@ -26,7 +26,7 @@ use super::{
     activity::paris_time,
     call,
     ops_cli::SeedDemoArgs,
-    request,
+    paging, request,
     seed_data::{self, DemoActivity, DemoPlan, Lifecycle},
     transport,
 };
@@ -338,15 +338,25 @@ impl Seeder<'_> {
         let (url, t) = (self.global.registry_url.clone(), self.global.timeout);
         const SVC: &str = "ess.registry.v1.Ptces";
         let span = self.span(Service::Registry, SVC, "ListPtces");
-        let existing = call(
-            Service::Registry,
-            &url,
-            t,
-            &span,
-            self.ptces.list_ptces(request(rpb::ListPtcesRequest {}, t)),
-        )
-        .await?
-        .ptces;
+        let existing = paging::all(|page_token| {
+            let (mut client, span, url) = (self.ptces.clone(), span.clone(), url.clone());
+            let message = rpb::ListPtcesRequest {
+                page_size: 500,
+                page_token,
+            };
+            async move {
+                let r = call(
+                    Service::Registry,
+                    &url,
+                    t,
+                    &span,
+                    client.list_ptces(request(message, t)),
+                )
+                .await?;
+                Ok((r.ptces, r.next_page_token))
+            }
+        })
+        .await?;
         for p in &plan.ptces {
             let mut ptce = match existing.iter().find(|x| x.name == p.name) {
                 Some(found) => {
@@ -415,19 +425,27 @@ impl Seeder<'_> {
         for i in &plan.initiatives {
             let holder = &partners[i.holder];
             let span = self.span(Service::Registry, SVC, "ListInitiatives");
-            let message = rpb::ListInitiativesRequest {
-                holder_id: holder.clone(),
-                ..Default::default()
-            };
-            let existing = call(
-                Service::Registry,
-                &url,
-                t,
-                &span,
-                self.initiatives.list_initiatives(request(message, t)),
-            )
+            let existing = paging::all(|page_token| {
+                let (mut client, span, url) = (self.initiatives.clone(), span.clone(), url.clone());
+                let message = rpb::ListInitiativesRequest {
+                    holder_id: holder.clone(),
+                    page_size: 500,
+                    page_token,
+                    ..Default::default()
+                };
+                async move {
+                    let r = call(
+                        Service::Registry,
+                        &url,
+                        t,
+                        &span,
+                        client.list_initiatives(request(message, t)),
+                    )
+                    .await?;
+                    Ok((r.initiatives, r.next_page_token))
+                }
+            })
             .await?
-            .initiatives
             .into_iter()
             .find(|x| x.name == i.name);
             let Some((first_stage, first_date)) = i.stages.first() else {
@@ -498,16 +516,26 @@ impl Seeder<'_> {
         let (url, t) = (self.global.activities_url.clone(), self.global.timeout);
         const SVC: &str = "ess.activities.v1.Activities";
         let span = self.span(Service::Activities, SVC, "ListActivities");
-        let existing: HashMap<String, apb::Activity> = call(
-            Service::Activities,
-            &url,
-            t,
-            &span,
-            self.activities
-                .list_activities(request(apb::ListActivitiesRequest::default(), t)),
-        )
+        let existing: HashMap<String, apb::Activity> = paging::all(|page_token| {
+            let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
+            let message = apb::ListActivitiesRequest {
+                page_size: 500,
+                page_token,
+                ..Default::default()
+            };
+            async move {
+                let r = call(
+                    Service::Activities,
+                    &url,
+                    t,
+                    &span,
+                    client.list_activities(request(message, t)),
+                )
+                .await?;
+                Ok((r.activities, r.next_page_token))
+            }
+        })
         .await?
-        .activities
         .into_iter()
         .map(|a| (a.title.clone(), a))
         .collect();
@@ -663,18 +691,26 @@ impl Seeder<'_> {
                 continue;
             }
             let span = self.span(Service::Activities, SVC, "ListRegistrations");
-            let message = apb::ListRegistrationsRequest {
-                session_id: session.id.clone(),
-            };
-            let present: HashSet<String> = call(
-                Service::Activities,
-                &url,
-                t,
-                &span,
-                self.activities.list_registrations(request(message, t)),
-            )
+            let present: HashSet<String> = paging::all(|page_token| {
+                let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
+                let message = apb::ListRegistrationsRequest {
+                    session_id: session.id.clone(),
+                    page_size: 500,
+                    page_token,
+                };
+                async move {
+                    let r = call(
+                        Service::Activities,
+                        &url,
+                        t,
+                        &span,
+                        client.list_registrations(request(message, t)),
+                    )
+                    .await?;
+                    Ok((r.registrations, r.next_page_token))
+                }
+            })
             .await?
-            .registrations
             .into_iter()
             .map(|r| r.email)
             .collect();
@@ -768,16 +804,26 @@ impl Seeder<'_> {
         let (url, t) = (self.global.activities_url.clone(), self.global.timeout);
         const SVC: &str = "ess.activities.v1.Activities";
         let span = self.span(Service::Activities, SVC, "ListPractices");
-        let existing = call(
-            Service::Activities,
-            &url,
-            t,
-            &span,
-            self.activities
-                .list_practices(request(apb::ListPracticesRequest { published_only: false }, t)),
-        )
-        .await?
-        .practices;
+        let existing = paging::all(|page_token| {
+            let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
+            let message = apb::ListPracticesRequest {
+                published_only: false,
+                page_size: 500,
+                page_token,
+            };
+            async move {
+                let r = call(
+                    Service::Activities,
+                    &url,
+                    t,
+                    &span,
+                    client.list_practices(request(message, t)),
+                )
+                .await?;
+                Ok((r.practices, r.next_page_token))
+            }
+        })
+        .await?;
         for p in &plan.practices {
             let practice = match existing.iter().find(|x| x.title == p.title) {
                 Some(found) => {
@@ -829,16 +875,25 @@ impl Seeder<'_> {
         let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
         const SVC: &str = "ess.observatory.v1.Observatory";
         let span = self.span(Service::Observatory, SVC, "ListDatasets");
-        let existing = call(
-            Service::Observatory,
-            &url,
-            t,
-            &span,
-            self.observatory
-                .list_datasets(request(opb::ListDatasetsRequest::default(), t)),
-        )
-        .await?
-        .datasets;
+        let existing = paging::all(|page_token| {
+            let (mut client, span, url) = (self.observatory.clone(), span.clone(), url.clone());
+            let message = opb::ListDatasetsRequest {
+                page_size: 500,
+                page_token,
+            };
+            async move {
+                let r = call(
+                    Service::Observatory,
+                    &url,
+                    t,
+                    &span,
+                    client.list_datasets(request(message, t)),
+                )
+                .await?;
+                Ok((r.datasets, r.next_page_token))
+            }
+        })
+        .await?;
         for d in &plan.datasets {
             if existing.iter().any(|x| x.source == d.source && x.edition == d.edition) {
                 self.report.datasets.found();

@@ -179,17 +179,29 @@ pub async fn import(global: &GlobalArgs, args: &ImportArgs) -> Result<ImportView
 
 /// Every imported dataset.
 pub async fn datasets(global: &GlobalArgs) -> Result<Vec<DatasetView>, Failure> {
-    let (mut client, span) = observatory(global, "essctl stats datasets", "ListDatasets")?;
+    let (client, span) = observatory(global, "essctl stats datasets", "ListDatasets")?;
     let url = global.observatory_url.as_str();
-    let r = call(
-        Service::Observatory,
-        url,
-        global.timeout,
-        &span,
-        client.list_datasets(request(ListDatasetsRequest {}, global.timeout)),
-    )
+    // A few datasets per source and year: every page, always.
+    let rows = super::paging::all(|page_token| {
+        let (mut client, span) = (client.clone(), span.clone());
+        let message = ListDatasetsRequest {
+            page_size: 500,
+            page_token,
+        };
+        async move {
+            let r = call(
+                Service::Observatory,
+                url,
+                global.timeout,
+                &span,
+                client.list_datasets(request(message, global.timeout)),
+            )
+            .await?;
+            Ok((r.datasets, r.next_page_token))
+        }
+    })
     .await?;
-    Ok(r.datasets.into_iter().map(DatasetView::from).collect())
+    Ok(rows.into_iter().map(DatasetView::from).collect())
 }
 
 fn level(l: LevelArg) -> TerritoryLevel {

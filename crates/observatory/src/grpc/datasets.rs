@@ -4,11 +4,14 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use ess_proto::observatory::v1::{
-    Dataset, ImportDatasetRequest, ImportDatasetResponse, ImportProgress, ImportReport, ListDatasetsResponse,
-    import_dataset_request::Part, import_dataset_response::Event,
+    Dataset, ImportDatasetRequest, ImportDatasetResponse, ImportProgress, ImportReport, ListDatasetsRequest,
+    ListDatasetsResponse, import_dataset_request::Part, import_dataset_response::Event,
 };
 use futures::{Stream, StreamExt as _};
-use platform::grpc::FieldViolation;
+use platform::{
+    grpc::FieldViolation,
+    paging::{self, Cursor, PageRequest},
+};
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -145,13 +148,20 @@ pub async fn import(
     Ok(Box::pin(ReceiverStream::new(out_rx)))
 }
 
-/// Every dataset.
-pub async fn list(pool: &PgPool) -> Result<ListDatasetsResponse, Status> {
-    let rows = crate::store::datasets::list(pool)
+/// One page of the datasets, by source then edition.
+pub async fn list(pool: &PgPool, req: ListDatasetsRequest) -> Result<ListDatasetsResponse, Status> {
+    let page = PageRequest::parse(req.page_size, &req.page_token, paging::fingerprint(&["datasets"]))
+        .map_err(platform::grpc::invalid_argument)?;
+    let mut rows = crate::store::datasets::list(pool, page.after.as_ref().map(|c| c.id), page.limit())
         .await
         .map_err(|e| platform::grpc::internal(anyhow::Error::new(e).context("listing datasets")))?;
+    let next_page_token = page.finish(&mut rows, |d| Cursor {
+        key: String::new(),
+        id: d.id,
+    });
     Ok(ListDatasetsResponse {
         datasets: rows.iter().map(dataset).collect(),
+        next_page_token,
     })
 }
 

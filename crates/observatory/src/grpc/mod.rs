@@ -99,9 +99,11 @@ impl Observatory for ObservatoryService {
 
     async fn list_datasets(
         &self,
-        _request: Request<ListDatasetsRequest>,
+        request: Request<ListDatasetsRequest>,
     ) -> Result<Response<ListDatasetsResponse>, Status> {
-        datasets::list(&self.pool).await.map(Response::new)
+        datasets::list(&self.pool, request.into_inner())
+            .await
+            .map(Response::new)
     }
 
     async fn query_indicators(

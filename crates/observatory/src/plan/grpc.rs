@@ -10,6 +10,7 @@ use ess_proto::{
 use platform::{
     grpc::{FieldViolation, invalid_argument},
     outbox::{self, NewEvent},
+    paging::{self, Cursor, PageRequest},
 };
 use prost::Message as _;
 use sqlx::PgPool;
@@ -227,19 +228,40 @@ impl ActionPlan for ActionPlanService {
         &self,
         request: Request<pb::ListActionsRequest>,
     ) -> Result<Response<pb::ListActionsResponse>, Status> {
-        let axis = request.into_inner().axis;
+        let r = request.into_inner();
+        let axis = r.axis;
+        let mut v = Vec::new();
         if !(0..=5).contains(&axis) {
-            return Err(invalid_argument(vec![FieldViolation::new(
-                "axis",
-                "must be 1 to 5, or 0 for every axis",
-            )]));
+            v.push(FieldViolation::new("axis", "must be 1 to 5, or 0 for every axis"));
         }
-        let actions = store::list(&self.pool, (axis != 0).then_some(axis), None)
-            .await
-            .context("listing actions")
-            .map_err(platform::grpc::internal)?;
+        let page = PageRequest::parse(
+            r.page_size,
+            &r.page_token,
+            paging::fingerprint(&["actions", &axis.to_string()]),
+        );
+        if let Err(e) = &page {
+            v.extend(e.iter().cloned());
+        }
+        if !v.is_empty() {
+            return Err(invalid_argument(v));
+        }
+        let page = page.map_err(invalid_argument)?;
+        let mut actions = store::list(
+            &self.pool,
+            (axis != 0).then_some(axis),
+            None,
+            Some((page.after.as_ref().map(|c| c.id), page.limit())),
+        )
+        .await
+        .context("listing actions")
+        .map_err(platform::grpc::internal)?;
+        let next_page_token = page.finish(&mut actions, |a| Cursor {
+            key: String::new(),
+            id: a.id,
+        });
         Ok(Response::new(pb::ListActionsResponse {
             actions: actions.iter().map(action_to_pb).collect(),
+            next_page_token,
         }))
     }
 
@@ -253,7 +275,7 @@ impl ActionPlan for ActionPlanService {
         } else {
             Some(parse_id(&r.action_id, "action_id")?)
         };
-        let actions = store::list(&self.pool, None, only)
+        let actions = store::list(&self.pool, None, only, None)
             .await
             .context("reading actions")
             .map_err(platform::grpc::internal)?;

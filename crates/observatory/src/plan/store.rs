@@ -107,22 +107,40 @@ pub async fn update(
     })
 }
 
-/// Actions by axis then title (one axis, or all with `None`), with their targets; or the one of id
-/// `only`.
-pub async fn list(pool: &PgPool, axis: Option<i32>, only: Option<Uuid>) -> Result<Vec<Action>, sqlx::Error> {
+/// Actions by (axis, title, id) (one axis, or all with `None`), with their targets; or the one of id
+/// `only`. A page: at most `page.1` (all with `None`, for the plan's own pages and reports: a
+/// convention has a few dozen actions), after the action `page.0`.
+pub async fn list(
+    pool: &PgPool,
+    axis: Option<i32>,
+    only: Option<Uuid>,
+    page: Option<(Option<Uuid>, i64)>,
+) -> Result<Vec<Action>, sqlx::Error> {
+    let (after, limit) = match page {
+        Some((after, limit)) => (after, Some(limit)),
+        None => (None, None),
+    };
     let rows = sqlx::query(
         "SELECT id, axis, title, description, version, updated_at FROM plan_actions \
-         WHERE ($1::int IS NULL OR axis = $1) AND ($2::uuid IS NULL OR id = $2) ORDER BY axis, title, id",
+         WHERE ($1::int IS NULL OR axis = $1) AND ($2::uuid IS NULL OR id = $2) \
+           AND ($3::uuid IS NULL OR (axis, title, id) > (SELECT c.axis, c.title, c.id FROM plan_actions c WHERE c.id = $3)) \
+         ORDER BY axis, title, id LIMIT $4",
     )
     .bind(axis)
     .bind(only)
+    .bind(after)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<Uuid, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
     let targets = sqlx::query(
         "SELECT action_id, indicator, activity_kind, public, stage, period_from, period_to, target::float8 AS target \
-         FROM plan_targets WHERE ($1::uuid IS NULL OR action_id = $1) ORDER BY action_id, position",
+         FROM plan_targets WHERE action_id = ANY($1) ORDER BY action_id, position",
     )
-    .bind(only)
+    .bind(&ids)
     .fetch_all(pool)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

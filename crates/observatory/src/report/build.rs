@@ -173,7 +173,7 @@ async fn extras(pool: &PgPool, p: Period) -> anyhow::Result<KeyExtras> {
 /// The action plan section: per axis, every target whose period meets `p`, target against
 /// achieved (computed over the target's own period).
 async fn plan_section(pool: &PgPool, p: Period, charts: bool) -> anyhow::Result<Section> {
-    let actions = plan::store::list(pool, None, None)
+    let actions = plan::store::list(pool, None, None, None)
         .await
         .context("reading the action plan")?;
     let mut rows = Vec::new();

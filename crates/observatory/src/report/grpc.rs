@@ -10,6 +10,7 @@ use ess_proto::{
 use platform::{
     grpc::{FieldViolation, invalid_argument},
     outbox::{self, NewEvent},
+    paging::{self, Cursor, PageRequest},
 };
 use prost::Message as _;
 use sqlx::PgPool;
@@ -245,14 +246,22 @@ impl Reports for ReportsService {
 
     async fn list_published_reports(
         &self,
-        _request: Request<pb::ListPublishedReportsRequest>,
+        request: Request<pb::ListPublishedReportsRequest>,
     ) -> Result<Response<pb::ListPublishedReportsResponse>, Status> {
-        let list = store::list(&self.pool)
+        let r = request.into_inner();
+        let page = PageRequest::parse(r.page_size, &r.page_token, paging::fingerprint(&["published_reports"]))
+            .map_err(invalid_argument)?;
+        let mut list = store::list(&self.pool, page.after.as_ref().map(|c| c.id), page.limit())
             .await
             .context("listing published reports")
             .map_err(platform::grpc::internal)?;
+        let next_page_token = page.finish(&mut list, |p| Cursor {
+            key: String::new(),
+            id: p.id,
+        });
         Ok(Response::new(pb::ListPublishedReportsResponse {
             reports: list.iter().map(|p| published_to_pb(p, Vec::new())).collect(),
+            next_page_token,
         }))
     }
 

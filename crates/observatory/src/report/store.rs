@@ -70,11 +70,16 @@ fn published(r: &sqlx::postgres::PgRow) -> Result<Published, sqlx::Error> {
     })
 }
 
-/// Every published report, newest first.
-pub async fn list(pool: &PgPool) -> Result<Vec<Published>, sqlx::Error> {
+/// Published reports, newest first: at most `limit`, after the report `after` (reports are never
+/// deleted, so its id finds its place).
+pub async fn list(pool: &PgPool, after: Option<Uuid>, limit: i64) -> Result<Vec<Published>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} ORDER BY r.published_at DESC, r.id DESC"
+        "{SELECT} WHERE $1::uuid IS NULL \
+           OR (r.published_at, r.id) < (SELECT c.published_at, c.id FROM published_reports c WHERE c.id = $1) \
+         ORDER BY r.published_at DESC, r.id DESC LIMIT $2"
     )))
+    .bind(after)
+    .bind(limit)
     .fetch_all(pool)
     .await?;
     rows.iter().map(published).collect()

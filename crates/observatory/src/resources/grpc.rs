@@ -10,7 +10,10 @@ use ess_proto::observatory::v1::{
     ListResourcesRequest, ListResourcesResponse, PublishResourceRequest, PublishResourceResponse,
     download_resource_response, publish_resource_request::Part, resources_server::Resources,
 };
-use platform::grpc::FieldViolation;
+use platform::{
+    grpc::FieldViolation,
+    paging::{self, Cursor, PageRequest},
+};
 use sqlx::PgPool;
 use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status, Streaming};
@@ -25,9 +28,6 @@ use crate::{domain::territory::TerritoryLevel, grpc::timestamp};
 
 /// Largest chunk a download sends (the gRPC default message limit is 4 MiB).
 const CHUNK: usize = 1024 * 1024;
-/// Listing size when the request says 0, and the most it may ask.
-const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 500;
 const MAX_TITLE: usize = 300;
 const MAX_SUMMARY: usize = 4000;
 const MAX_THEMES: usize = 20;
@@ -236,8 +236,9 @@ fn resource_id(raw: &str) -> Result<Uuid, Status> {
     Uuid::parse_str(raw.trim()).map_err(|_| invalid("id", "not a resource id (UUID)"))
 }
 
-/// Checks a list request into a store filter.
-pub fn filter(r: &ListResourcesRequest) -> Result<Filter, Status> {
+/// Checks a list request into a store filter and its page (`limit` is the older name of
+/// `page_size`, read when `page_size` is 0).
+pub fn filter(r: &ListResourcesRequest) -> Result<(Filter, PageRequest), Status> {
     let mut v = Vec::new();
     let kind = match r.kind {
         0 => None,
@@ -270,25 +271,32 @@ pub fn filter(r: &ListResourcesRequest) -> Result<Filter, Status> {
             None
         }
     };
-    let limit = match i64::from(r.limit) {
-        0 => DEFAULT_LIMIT,
-        n if (1..=MAX_LIMIT).contains(&n) => n,
-        _ => {
-            v.push(FieldViolation::new("limit", "must be 1 to 500 (0: 50)"));
-            DEFAULT_LIMIT
-        }
-    };
-    if !v.is_empty() {
-        return Err(platform::grpc::invalid_argument(v));
+    if !(0..=paging::MAX_PAGE_SIZE).contains(&i64::from(r.limit)) {
+        v.push(FieldViolation::new("limit", "must be 1 to 500 (0: 50)"));
     }
-    Ok(Filter {
-        kind,
-        axis,
-        theme: Some(r.theme.trim().to_owned()).filter(|t| !t.is_empty()),
-        territory,
-        text: Some(r.text.trim().to_owned()).filter(|t| !t.is_empty()),
-        limit,
-    })
+    let theme = Some(r.theme.trim().to_owned()).filter(|t| !t.is_empty());
+    let text = Some(r.text.trim().to_owned()).filter(|t| !t.is_empty());
+    let filters = format!("{kind:?}|{axis:?}|{theme:?}|{territory:?}|{text:?}");
+    let page_size = if r.page_size == 0 { r.limit.max(0) } else { r.page_size };
+    let page = PageRequest::parse(page_size, &r.page_token, paging::fingerprint(&["resources", &filters]))
+        .map_err(|e| v.extend(e))
+        .ok();
+    let page = match page {
+        Some(page) if v.is_empty() => page,
+        _ => return Err(platform::grpc::invalid_argument(v)),
+    };
+    Ok((
+        Filter {
+            kind,
+            axis,
+            theme,
+            territory,
+            text,
+            limit: page.limit(),
+            after: page.after.as_ref().map(|c| c.id),
+        },
+        page,
+    ))
 }
 
 /// Publishes a checked resource and its bytes, with its event, in one transaction.
@@ -380,12 +388,17 @@ impl Resources for ResourcesService {
         &self,
         request: Request<ListResourcesRequest>,
     ) -> Result<Response<ListResourcesResponse>, Status> {
-        let filter = filter(request.get_ref())?;
-        let rows = store::list(&self.pool, &filter)
+        let (filter, page) = filter(request.get_ref())?;
+        let mut rows = store::list(&self.pool, &filter)
             .await
             .map_err(platform::grpc::internal)?;
+        let next_page_token = page.finish(&mut rows, |r| Cursor {
+            key: String::new(),
+            id: r.id,
+        });
         Ok(Response::new(ListResourcesResponse {
             resources: rows.iter().map(resource).collect(),
+            next_page_token,
         }))
     }
 

@@ -39,6 +39,8 @@ pub struct Filter {
     pub territory: Option<(TerritoryLevel, String)>,
     pub text: Option<String>,
     pub limit: i64,
+    /// Start after this resource (resources are never deleted, so its id finds its place).
+    pub after: Option<Uuid>,
 }
 
 const COLUMNS: &str = "id, kind, title, summary, axis, themes, territory_level, territory_code, published_on, authors, \
@@ -109,6 +111,8 @@ pub async fn list(pool: &PgPool, f: &Filter) -> anyhow::Result<Vec<ResourceRow>>
            AND ($3::text IS NULL OR $3 = ANY (themes_folded)) \
            AND ($4::text IS NULL OR (territory_level = $4 AND territory_code = $5)) \
            AND search_text LIKE ALL ($6::text[]) \
+           AND ($8::uuid IS NULL OR EXISTS (SELECT 1 FROM resources c WHERE c.id = $8 \
+                AND (c.published_on, c.created_at, resources.id) > (resources.published_on, resources.created_at, c.id))) \
          ORDER BY published_on DESC, created_at DESC, id LIMIT $7"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -119,6 +123,7 @@ pub async fn list(pool: &PgPool, f: &Filter) -> anyhow::Result<Vec<ResourceRow>>
         .bind(f.territory.as_ref().map(|(_, c)| c.as_str()))
         .bind(&words)
         .bind(f.limit)
+        .bind(f.after)
         .fetch_all(pool)
         .await
         .context("listing resources")?;

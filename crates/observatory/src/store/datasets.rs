@@ -146,9 +146,19 @@ pub async fn find(
 
 /// Every dataset, by source then edition.
 #[tracing::instrument(name = "observatory.store.list_datasets", skip_all)]
-pub async fn list(pool: &PgPool) -> Result<Vec<DatasetRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM datasets ORDER BY source, edition");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(pool).await?;
+///
+/// At most `limit`, after the dataset `after` (datasets are never deleted, so its id finds its place).
+pub async fn list(pool: &PgPool, after: Option<Uuid>, limit: i64) -> Result<Vec<DatasetRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM datasets \
+         WHERE $1::uuid IS NULL OR (source, edition, id) > (SELECT c.source, c.edition, c.id FROM datasets c WHERE c.id = $1) \
+         ORDER BY source, edition, id LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(dataset).collect()
 }
 

@@ -48,7 +48,7 @@ fn format_label(format: Format) -> &'static str {
 
 /// `/plan`: every action per axis, each target with its progress bar and figures in a table.
 pub async fn plan(State(state): State<WebState>) -> Result<Html<String>, WebError> {
-    let actions = plan_store::list(&state.pool, None, None)
+    let actions = plan_store::list(&state.pool, None, None, None)
         .await
         .map_err(anyhow::Error::from)?;
     let mut main = String::from(
@@ -103,7 +103,10 @@ pub async fn plan(State(state): State<WebState>) -> Result<Html<String>, WebErro
 
 /// `/rapports`: the published reports, newest first, with their files.
 pub async fn list(State(state): State<WebState>) -> Result<Html<String>, WebError> {
-    let reports = report_store::list(&state.pool).await.map_err(anyhow::Error::from)?;
+    // The newest page of the largest size: more than the partnership publishes in years.
+    let reports = report_store::list(&state.pool, None, platform::paging::MAX_PAGE_SIZE)
+        .await
+        .map_err(anyhow::Error::from)?;
     let mut main = String::from(
         "<h1>Rapports publiés</h1><p>Les bilans, points d'avancement et panoramas de l'ESS publiés par le \
          partenariat. Les chiffres y respectent le secret statistique.</p>",

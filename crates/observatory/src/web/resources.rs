@@ -76,6 +76,7 @@ impl SearchQuery {
             territory,
             text: nonempty(&self.q).map(str::to_owned),
             limit: PAGE_SIZE,
+            after: None,
         })
     }
 }

@@ -111,7 +111,8 @@ fn sources(level: TerritoryLevel) -> &'static [Source] {
 
 /// The years some dataset of those sources covers. One query.
 async fn years(state: &WebState, level: TerritoryLevel) -> Result<BTreeSet<i32>, WebError> {
-    let all = datasets::list(&state.pool)
+    // Datasets are a few per source and year: one page of the largest size holds them all.
+    let all = datasets::list(&state.pool, None, platform::paging::MAX_PAGE_SIZE)
         .await
         .map_err(|e| WebError::Unexpected(anyhow::Error::new(e).context("listing datasets")))?;
     let wanted = sources(level);

@@ -42,7 +42,7 @@ async fn importing_the_same_edition_twice_changes_nothing() {
     let list = app
         .client
         .clone()
-        .list_datasets(ListDatasetsRequest {})
+        .list_datasets(ListDatasetsRequest::default())
         .await
         .unwrap()
         .into_inner();

@@ -8,6 +8,7 @@ mod delivery_order;
 mod helpers;
 mod http;
 mod indicators;
+mod paging;
 mod partner_projection;
 mod projections;
 mod reports;

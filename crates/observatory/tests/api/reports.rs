@@ -455,7 +455,10 @@ async fn progress_equals_what_the_projections_hold_and_a_cancelled_activity_neve
         .unwrap_err();
     assert_eq!(stale.code(), Code::FailedPrecondition);
     let listed = plan
-        .list_actions(ListActionsRequest { axis: 2 })
+        .list_actions(ListActionsRequest {
+            axis: 2,
+            ..Default::default()
+        })
         .await
         .unwrap()
         .into_inner()
@@ -773,7 +776,7 @@ async fn publishing_stores_the_report_and_emits_one_event() {
     assert_eq!(published.period_from, "2026-01-01");
 
     let listed = reports
-        .list_published_reports(ListPublishedReportsRequest {})
+        .list_published_reports(ListPublishedReportsRequest::default())
         .await
         .unwrap()
         .into_inner()

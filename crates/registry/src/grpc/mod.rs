@@ -5,7 +5,6 @@ pub mod convert;
 pub mod errors;
 pub mod guard;
 pub mod membership;
-pub mod page_token;
 pub mod partners;
 pub mod projects;
 pub mod sirene;

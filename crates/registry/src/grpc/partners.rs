@@ -13,13 +13,15 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
-use platform::audit::AuditTarget;
+use platform::{
+    audit::AuditTarget,
+    paging::{self, Cursor, PageRequest},
+};
 
 use super::{
     convert,
     errors::{ChangeError, CreatePartnerError, ReadError},
     guard::{self, View},
-    page_token::{self, Cursor},
 };
 use crate::{
     domain::{
@@ -36,8 +38,9 @@ use crate::{
     store::{self, StoreError, partners::ListQuery},
 };
 
-/// Page size when the caller gives none, and the most a page may hold.
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
+/// Page size when the caller gives none, and the most a page of partners may hold (less than the
+/// other lists' 500: a partner answer is large).
+pub const DEFAULT_PAGE_SIZE: i64 = paging::DEFAULT_PAGE_SIZE;
 pub const MAX_PAGE_SIZE: i64 = 200;
 
 pub struct PartnerRegistryService {
@@ -274,39 +277,31 @@ impl PartnerRegistryService {
     #[tracing::instrument(name = "registry.partners.list", skip_all, fields(count))]
     async fn list_partners(&self, req: ListPartnersRequest) -> Result<ListPartnersResponse, ReadError> {
         let (mut query, fingerprint) = list_query(&req).map_err(ReadError::Invalid)?;
-        let page_size = match i64::from(req.page_size) {
-            n if n < 0 => {
-                return Err(ReadError::Invalid(vec![Violation::new(
-                    "page_size",
-                    "must not be negative",
-                )]));
-            }
-            0 => DEFAULT_PAGE_SIZE,
-            n => n.min(MAX_PAGE_SIZE),
-        };
-        if !req.page_token.is_empty() {
-            let cursor = page_token::decode(&req.page_token, fingerprint)
-                .map_err(|e| ReadError::Invalid(vec![Violation::new("page_token", e.to_string())]))?;
-            query.after = Some((cursor.key, cursor.id));
-        }
-        // One row more than asked tells whether another page follows.
-        query.limit = page_size + 1;
+        let page = PageRequest::parse_with(
+            req.page_size,
+            &req.page_token,
+            fingerprint,
+            DEFAULT_PAGE_SIZE,
+            MAX_PAGE_SIZE,
+        )
+        .map_err(|found| {
+            ReadError::Invalid(
+                found
+                    .into_iter()
+                    .map(|f| Violation::new(f.field, f.description))
+                    .collect(),
+            )
+        })?;
+        query.after = page.after_key();
+        query.limit = page.limit();
         let mut conn = self.pool.acquire().await.context("acquire list_partners")?;
         let mut rows = store::partners::list(&mut conn, &query)
             .await
             .context("listing partners")?;
-        let more = rows.len() as i64 > page_size;
-        rows.truncate(page_size as usize);
-        let next_page_token = match (more, rows.last()) {
-            (true, Some((last, key))) => page_token::encode(
-                fingerprint,
-                &Cursor {
-                    key: key.clone(),
-                    id: last.id.0,
-                },
-            ),
-            _ => String::new(),
-        };
+        let next_page_token = page.finish(&mut rows, |(last, key)| Cursor {
+            key: key.clone(),
+            id: last.id.0,
+        });
         tracing::Span::current().record("count", rows.len());
         Ok(ListPartnersResponse {
             partners: rows.iter().map(|(p, _)| convert::partner(p)).collect(),
@@ -445,7 +440,7 @@ fn list_query(req: &ListPartnersRequest) -> Result<(ListQuery, u64), Vec<Violati
     };
     let cress = req.cress_member.map(|m| m.to_string()).unwrap_or_default();
     let ptce_key = ptce.map(|p| p.to_string()).unwrap_or_default();
-    let fingerprint = page_token::fingerprint(&[
+    let fingerprint = paging::fingerprint(&[
         "registry.partners.v1",
         text.as_deref().unwrap_or(""),
         kind.map(|k| k.key()).unwrap_or(""),

@@ -8,6 +8,8 @@ use sqlx::{PgConnection, PgPool};
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use platform::paging::{self, Cursor, PageRequest};
+
 use super::errors::{ChangeError, ReadError};
 use crate::{
     domain::{
@@ -21,8 +23,11 @@ use crate::{
     store::{self, StoreError},
 };
 
-/// Most initiatives one list returns.
-const MAX_INITIATIVES: i64 = 500;
+/// A page of a list request, or its `page_size`/`page_token` violations.
+fn page(page_size: i32, page_token: &str, fingerprint: &[&str]) -> Result<PageRequest, Vec<Violation>> {
+    PageRequest::parse(page_size, page_token, paging::fingerprint(fingerprint))
+        .map_err(|v| v.into_iter().map(|f| Violation::new(f.field, f.description)).collect())
+}
 
 fn uuid(field: &str, raw: &str) -> Result<Uuid, Violation> {
     Uuid::parse_str(raw.trim()).map_err(|_| Violation::new(field, "must be a UUID"))
@@ -346,14 +351,21 @@ impl PtceService {
         Ok(ptce_proto(&mut conn, &p).await.context("answering")?)
     }
 
-    async fn list(&self) -> Result<Vec<pb::Ptce>, ReadError> {
+    async fn list(&self, req: pb::ListPtcesRequest) -> Result<pb::ListPtcesResponse, ReadError> {
+        let page = page(req.page_size, &req.page_token, &["ptces"]).map_err(ReadError::Invalid)?;
         let mut conn = self.pool.acquire().await.context("acquire list_ptces")?;
-        let all = store::ptces::list(&mut conn).await.context("listing PTCEs")?;
-        let mut out = Vec::with_capacity(all.len());
+        let mut all = store::ptces::list(&mut conn, page.after_key(), page.limit())
+            .await
+            .context("listing PTCEs")?;
+        let next_page_token = page.finish(&mut all, |p| Cursor {
+            key: p.name.as_str().to_owned(),
+            id: p.id,
+        });
+        let mut ptces = Vec::with_capacity(all.len());
         for p in &all {
-            out.push(ptce_proto(&mut conn, p).await.context("answering")?);
+            ptces.push(ptce_proto(&mut conn, p).await.context("answering")?);
         }
-        Ok(out)
+        Ok(pb::ListPtcesResponse { ptces, next_page_token })
     }
 }
 
@@ -369,10 +381,8 @@ impl pb::ptces_server::Ptces for PtceService {
         Ok(Response::new(pb::PtceResponse { ptce: Some(ptce) }))
     }
 
-    async fn list_ptces(&self, _: Request<pb::ListPtcesRequest>) -> Result<Response<pb::ListPtcesResponse>, Status> {
-        Ok(Response::new(pb::ListPtcesResponse {
-            ptces: self.list().await?,
-        }))
+    async fn list_ptces(&self, r: Request<pb::ListPtcesRequest>) -> Result<Response<pb::ListPtcesResponse>, Status> {
+        Ok(Response::new(self.list(r.into_inner()).await?))
     }
 
     async fn join_ptce(&self, r: Request<pb::JoinPtceRequest>) -> Result<Response<pb::PtceResponse>, Status> {
@@ -526,7 +536,7 @@ impl InitiativeService {
         Ok(initiative_proto(&i))
     }
 
-    async fn list(&self, req: pb::ListInitiativesRequest) -> Result<Vec<pb::Initiative>, ReadError> {
+    async fn list(&self, req: pb::ListInitiativesRequest) -> Result<pb::ListInitiativesResponse, ReadError> {
         let mut v = Vec::new();
         let holder = match req.holder_id.trim() {
             "" => None,
@@ -534,12 +544,33 @@ impl InitiativeService {
         };
         let kind = kind("kind", req.kind).map_err(|e| v.push(e)).ok().flatten();
         let stage = stage("stage", req.stage).map_err(|e| v.push(e)).ok().flatten();
+        let fingerprint = [
+            "initiatives".to_owned(),
+            holder.map(|h| h.to_string()).unwrap_or_default(),
+            kind.map(|k| k.key().to_owned()).unwrap_or_default(),
+            stage.map(|s| s.key().to_owned()).unwrap_or_default(),
+        ];
+        let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
+        let page = page(req.page_size, &req.page_token, &fingerprint);
+        if let Err(e) = &page {
+            v.extend(e.iter().cloned());
+        }
         invalid(v).map_err(ReadError::Invalid)?;
+        let page = page.map_err(ReadError::Invalid)?;
         let mut conn = self.pool.acquire().await.context("acquire list_initiatives")?;
-        let all = store::initiatives::list(&mut conn, holder, kind, stage, MAX_INITIATIVES)
+        // Newest first: ids are UUIDv7, so the id alone is the order.
+        let before = page.after.as_ref().map(|c| c.id);
+        let mut all = store::initiatives::list(&mut conn, holder, kind, stage, before, page.limit())
             .await
             .context("listing initiatives")?;
-        Ok(all.iter().map(initiative_proto).collect())
+        let next_page_token = page.finish(&mut all, |i| Cursor {
+            key: String::new(),
+            id: i.id,
+        });
+        Ok(pb::ListInitiativesResponse {
+            initiatives: all.iter().map(initiative_proto).collect(),
+            next_page_token,
+        })
     }
 }
 
@@ -569,9 +600,7 @@ impl pb::initiatives_server::Initiatives for InitiativeService {
         &self,
         r: Request<pb::ListInitiativesRequest>,
     ) -> Result<Response<pb::ListInitiativesResponse>, Status> {
-        Ok(Response::new(pb::ListInitiativesResponse {
-            initiatives: self.list(r.into_inner()).await?,
-        }))
+        Ok(Response::new(self.list(r.into_inner()).await?))
     }
 
     async fn change_initiative_stage(

@@ -89,6 +89,7 @@ pub async fn list(
     holder: Option<Uuid>,
     kind: Option<InitiativeKind>,
     stage: Option<Stage>,
+    before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<Initiative>, StoreError> {
     let mut b: QueryBuilder<Postgres> =
@@ -101,6 +102,9 @@ pub async fn list(
     }
     if let Some(s) = stage {
         b.push(" AND stage = ").push_bind(s.key());
+    }
+    if let Some(id) = before {
+        b.push(" AND id < ").push_bind(id);
     }
     b.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
     let rows = b.build().fetch_all(&mut *conn).await?;

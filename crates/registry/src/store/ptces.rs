@@ -82,10 +82,14 @@ pub async fn get(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option
 }
 
 /// Every PTCE by name, with members.
-pub async fn list(conn: &mut PgConnection) -> Result<Vec<Ptce>, StoreError> {
+pub async fn list(conn: &mut PgConnection, after: Option<(String, Uuid)>, limit: i64) -> Result<Vec<Ptce>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, name, territory, lead_partner_id, themes, status, version FROM ptces ORDER BY name, id",
+        "SELECT id, name, territory, lead_partner_id, themes, status, version FROM ptces \
+         WHERE $1::text IS NULL OR (name, id) > ($1, $2) ORDER BY name, id LIMIT $3",
     )
+    .bind(after.as_ref().map(|(k, _)| k.clone()))
+    .bind(after.as_ref().map(|(_, id)| *id))
+    .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());

@@ -8,6 +8,7 @@ mod health;
 mod helpers;
 mod listing;
 mod membership;
+mod paging;
 mod partners;
 mod projects;
 mod sirene;
