@@ -81,6 +81,11 @@ where
     Figures::from(&hist, hist.len().saturating_sub(errors), errors, elapsed)
 }
 
+/// Requests an open loop keeps in flight at most: below the services' per-connection limit
+/// (`GRPC_MAX_CONCURRENT_REQUESTS`, 256), past which they shed load with `RESOURCE_EXHAUSTED`.
+/// A request that waits for a slot is still timed from its scheduled start.
+pub const IN_FLIGHT: usize = 200;
+
 /// Starts `op(i)` at `rate` per second for `duration`, at most `max_in_flight` at once.
 pub async fn open_loop<F, Fut>(rate: f64, duration: Duration, max_in_flight: usize, op: F) -> Figures
 where

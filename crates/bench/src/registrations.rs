@@ -19,7 +19,7 @@ use tonic::transport::Endpoint;
 
 use crate::{
     Args,
-    load::{figures_of, open_loop},
+    load::{IN_FLIGHT, figures_of, open_loop},
     scenarios::{Row, request},
     services::Environment,
 };
@@ -119,7 +119,7 @@ pub async fn run(
     let capacity = (RATE * args.duration.as_secs_f64() * 2.0) as i32;
     let session = Arc::new(scheduled_session(&mut activities, &organiser, "Mesure du débit", capacity).await?);
     let (c, s) = (activities.clone(), session.clone());
-    let platform = open_loop(RATE, args.duration, 1024, move |i| {
+    let platform = open_loop(RATE, args.duration, IN_FLIGHT, move |i| {
         let (mut c, s) = (c.clone(), s.clone());
         async move {
             c.register(person(&s, i)).await?;

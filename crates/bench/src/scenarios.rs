@@ -244,7 +244,7 @@ async fn read(
     .await;
     let half = (platform.rate_per_s / 2.0).max(1.0);
     let (c, i3) = (client.clone(), ids.clone());
-    let at_half = open_loop(half, args.duration, 512, move |i| {
+    let at_half = open_loop(half, args.duration, crate::load::IN_FLIGHT, move |i| {
         let (mut c, id) = (c.clone(), i3[(i as usize) % i3.len()]);
         async move {
             c.get_partner(GetPartnerRequest { id: id.to_string() }).await?;
@@ -330,7 +330,7 @@ async fn pipeline(
 ) -> anyhow::Result<Vec<Row>> {
     // Latency at a fixed 1,000 events per second.
     let c = client.clone();
-    let sent = open_loop(1000.0, args.duration, 512, move |i| {
+    let sent = open_loop(1000.0, args.duration, crate::load::IN_FLIGHT, move |i| {
         let mut c = c.clone();
         async move {
             c.create_partner(request(900, i)).await?;

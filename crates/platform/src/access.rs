@@ -143,7 +143,7 @@ impl AccessTable {
 pub struct Auth {
     verifier: Arc<TokenVerifier>,
     table: Arc<AccessTable>,
-    audit: Option<PgPool>,
+    audit: Option<audit::Recorder>,
 }
 
 impl Auth {
@@ -153,7 +153,7 @@ impl Auth {
         Self {
             verifier: Arc::new(verifier),
             table: Arc::new(table),
-            audit,
+            audit: audit.map(audit::Recorder::spawn),
         }
     }
 
@@ -258,8 +258,8 @@ where
                 (Some(_), Ok(resp)) => Some(outcome_of(resp)),
                 _ => None,
             };
-            if let (Some(pool), Some((code, target))) = (audit, outcome) {
-                audit::record(&pool, &principal, &path, target.as_deref(), code).await;
+            if let (Some(recorder), Some((code, target))) = (audit, outcome) {
+                recorder.record(&principal, &path, target.as_deref(), code).await;
             }
             result
         })

@@ -173,6 +173,19 @@ async fn a_write_shows_up_in_the_audit_log_with_its_subject_and_outcome() {
         .unwrap_err();
 
     let mut audit = AuditClient::new(with_access(Access::Staff, app.channel.clone()));
+    // Entries are written in batches just after the answers: wait for the three.
+    platform::testing::poll_until(std::time::Duration::from_secs(10), "the audit entries", || {
+        let mut audit = audit.clone();
+        async move {
+            let listed = audit
+                .list_audit_entries(ListAuditEntriesRequest::default())
+                .await
+                .ok()?
+                .into_inner();
+            (listed.entries.len() >= 3).then_some(())
+        }
+    })
+    .await;
     let created = audit
         .list_audit_entries(ListAuditEntriesRequest {
             subject: "test-admin".into(),
