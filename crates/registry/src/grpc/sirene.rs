@@ -450,6 +450,13 @@ async fn run(
         .await
         .context("commit sirene import")
         .map_err(internal)?;
+    // A bulk import can change the table's shape faster than autovacuum notices: without fresh
+    // statistics the planner sorts every partner of a département for a page of 50.
+    if created + updated > 0
+        && let Err(e) = sqlx::query("ANALYZE partners").execute(&pool).await
+    {
+        tracing::warn!(error = ?e, "registry.sirene.analyze_failed");
+    }
     tracing::Span::current()
         .record("units", units_kept)
         .record("created", created);

