@@ -339,7 +339,7 @@ impl Resources for ResourcesService {
         &self,
         request: Request<Streaming<PublishResourceRequest>>,
     ) -> Result<Response<PublishResourceResponse>, Status> {
-        // TODO(auth issue): restrict to the staff and admin roles.
+        // Staff and admin only: declared in `crate::access`, enforced by the auth layer.
         let mut inbound = request.into_inner();
         let description = match inbound.message().await? {
             Some(PublishResourceRequest {
