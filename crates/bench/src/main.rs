@@ -15,6 +15,7 @@ mod registry;
 mod report;
 mod scenarios;
 mod services;
+mod stock;
 
 use std::{path::PathBuf, time::Duration};
 

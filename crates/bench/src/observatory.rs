@@ -23,9 +23,10 @@ use uuid::Uuid;
 
 use crate::{
     Args,
-    load::{Figures, closed_loop},
+    load::closed_loop,
     scenarios::Row,
     services::Environment,
+    stock::{CHUNK, COMMUNES_CSV, NAF_CSV, column, copy_baseline, whole},
 };
 
 /// Size of the generated establishments file (issue 9: one million rows).
@@ -34,11 +35,6 @@ const ESTABLISHMENTS: u64 = 1_000_000;
 const UNITS: u64 = ESTABLISHMENTS / 5;
 const EDITION: &str = "2025-01";
 const YEAR: i32 = 2025;
-/// Bytes per streamed chunk (what `essctl stats import` sends).
-const CHUNK: usize = 256 * 1024;
-
-static COMMUNES_CSV: &str = include_str!("../../observatory/data/communes_basse_normandie.csv");
-static NAF_CSV: &str = include_str!("../../observatory/data/naf_rev2_sous_classes.csv");
 
 /// Legal categories with the ESS flag they carry: associations, a foundation, mutuals, a SCOP, a
 /// commercial company with the ESS flag, and a commercial company outside the ESS.
@@ -68,10 +64,6 @@ impl Rng {
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[(self.next() % items.len() as u64) as usize]
     }
-}
-
-fn column(csv: &'static str, index: usize) -> Vec<&'static str> {
-    csv.lines().skip(1).filter_map(|l| l.split(',').nth(index)).collect()
 }
 
 /// Writes `StockUniteLegale` and `StockEtablissement` files under `dir`.
@@ -142,40 +134,6 @@ async fn import(client: &ObservatoryClient<AuthChannel>, source: &str, path: &Pa
         }
     }
     anyhow::bail!("the {source} import ended without a report")
-}
-
-/// `COPY` of the same establishments file into a table of text columns, through the same driver.
-async fn copy_baseline(raw: &PgPool, path: &Path) -> anyhow::Result<Duration> {
-    sqlx::raw_sql(
-        "CREATE TABLE raw_etablissements (siren TEXT, nic TEXT, siret TEXT, etat TEXT, commune TEXT, naf TEXT, \
-         tranche TEXT)",
-    )
-    .execute(raw)
-    .await?;
-    let bytes = tokio::fs::read(path).await?;
-    let started = Instant::now();
-    let mut conn = raw.acquire().await?;
-    let mut copy = conn
-        .copy_in_raw("COPY raw_etablissements FROM STDIN WITH (FORMAT csv, HEADER true)")
-        .await?;
-    for chunk in bytes.chunks(CHUNK) {
-        copy.send(chunk).await?;
-    }
-    copy.finish().await?;
-    Ok(started.elapsed())
-}
-
-/// A whole import is one operation: its rate is rows per second, its latency the elapsed time.
-fn rate_figures(rows: u64, elapsed: Duration) -> Figures {
-    let ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
-    Figures {
-        ops: rows,
-        errors: 0,
-        rate_per_s: (rows as f64 / elapsed.as_secs_f64()).round(),
-        p50_ms: ms,
-        p99_ms: ms,
-        max_ms: ms,
-    }
 }
 
 /// One cube query: its gRPC form and the same aggregation in SQL (as `store::cube` builds it).
@@ -276,9 +234,9 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool, observatory_db: &
 
     let units_time = import(&client, "sirene-unites-legales", &units_path).await?;
     let import_time = import(&client, "sirene-etablissements", &establishments_path).await?;
-    let copy_time = copy_baseline(raw, &establishments_path).await?;
-    let platform = rate_figures(ESTABLISHMENTS, import_time);
-    let baseline = rate_figures(ESTABLISHMENTS, copy_time);
+    let copy_time = copy_baseline(raw, "raw_etablissements", 7, &establishments_path).await?;
+    let platform = whole(ESTABLISHMENTS, import_time);
+    let baseline = whole(ESTABLISHMENTS, copy_time);
     eprintln!(
         "import: units {:.1} s; establishments {:.1} s ({} rows/s) / COPY {:.1} s ({} rows/s)",
         units_time.as_secs_f64(),

@@ -23,18 +23,15 @@ use tonic::transport::Endpoint;
 
 use crate::{
     Args,
-    load::{Figures, closed_loop},
+    load::closed_loop,
     scenarios::{Row, ratio},
     services::Environment,
+    stock::{CHUNK, COMMUNES_CSV, NAF_CSV, column, copy_baseline, luhn_digit, whole},
 };
 
 /// Legal units in the generated stock; each has one or two establishments.
 const UNITS: u64 = 100_000;
 const ESTABLISHMENTS: u64 = 120_000;
-const CHUNK: usize = 256 * 1024;
-
-static COMMUNES_CSV: &str = include_str!("../../observatory/data/communes_basse_normandie.csv");
-static NAF_CSV: &str = include_str!("../../observatory/data/naf_rev2_sous_classes.csv");
 
 /// Legal categories of the ESS families with their ESS flag (the last one: a commercial ESS company).
 const CATEGORIES: [(&str, &str); 6] = [
@@ -46,28 +43,6 @@ const CATEGORIES: [(&str, &str); 6] = [
     ("5710", "O"),
 ];
 
-/// The Luhn check digit that makes `body` followed by it valid.
-fn luhn_digit(body: &str) -> u32 {
-    (0..10)
-        .find(|d| {
-            let sum: u32 = format!("{body}{d}")
-                .bytes()
-                .rev()
-                .enumerate()
-                .map(|(k, b)| {
-                    let v = u32::from(b - b'0');
-                    if k % 2 == 1 {
-                        if v * 2 > 9 { v * 2 - 9 } else { v * 2 }
-                    } else {
-                        v
-                    }
-                })
-                .sum();
-            sum.is_multiple_of(10)
-        })
-        .unwrap_or(0)
-}
-
 fn siren(u: u64) -> String {
     let body = format!("{:08}", 30_000_000 + u);
     format!("{body}{}", luhn_digit(&body))
@@ -76,10 +51,6 @@ fn siren(u: u64) -> String {
 fn siret(siren: &str, nic: u64) -> String {
     let body = format!("{siren}{nic:04}");
     format!("{body}{}", luhn_digit(&body))
-}
-
-fn column(csv: &'static str, index: usize) -> Vec<&'static str> {
-    csv.lines().skip(1).filter_map(|l| l.split(',').nth(index)).collect()
 }
 
 fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
@@ -159,38 +130,6 @@ async fn import(
     anyhow::bail!("the SIRENE import ended without a summary")
 }
 
-async fn copy_baseline(raw: &PgPool, path: &Path) -> anyhow::Result<Duration> {
-    sqlx::raw_sql(
-        "CREATE TABLE raw_sirene_etablissements (siren TEXT, nic TEXT, siret TEXT, etat TEXT, commune TEXT, \
-         naf TEXT, tranche TEXT)",
-    )
-    .execute(raw)
-    .await?;
-    let bytes = tokio::fs::read(path).await?;
-    let started = Instant::now();
-    let mut conn = raw.acquire().await?;
-    let mut copy = conn
-        .copy_in_raw("COPY raw_sirene_etablissements FROM STDIN WITH (FORMAT csv, HEADER true)")
-        .await?;
-    for chunk in bytes.chunks(CHUNK) {
-        copy.send(chunk).await?;
-    }
-    copy.finish().await?;
-    Ok(started.elapsed())
-}
-
-fn whole(rows: u64, elapsed: Duration) -> Figures {
-    let ms = (elapsed.as_secs_f64() * 100_000.0).round() / 100.0;
-    Figures {
-        ops: rows,
-        errors: 0,
-        rate_per_s: (rows as f64 / elapsed.as_secs_f64()).round(),
-        p50_ms: ms,
-        p99_ms: ms,
-        max_ms: ms,
-    }
-}
-
 /// The filtered listings measured, each with its name.
 fn listings() -> Vec<(&'static str, ListPartnersRequest)> {
     let base = ListPartnersRequest {
@@ -256,7 +195,7 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
     let channel = platform::grpc::with_token(channel, &env.token);
     let sirene = SireneImportClient::new(channel.clone());
     let (elapsed, created) = import(&sirene, &units, &establishments).await?;
-    let copy = copy_baseline(raw, &establishments).await?;
+    let copy = copy_baseline(raw, "raw_sirene_etablissements", 7, &establishments).await?;
     let platform = whole(ESTABLISHMENTS, elapsed);
     let baseline = whole(ESTABLISHMENTS, copy);
     eprintln!(

@@ -64,25 +64,7 @@ pub fn ratio(p: &Figures, b: &Figures) -> Option<f64> {
 /// A valid SIRET unique to (`scenario`, `i`): 3 digits of scenario, 10 of counter, Luhn digit.
 fn siret(scenario: u32, i: u64) -> String {
     let body = format!("{scenario:03}{i:010}");
-    (0..10)
-        .map(|d| format!("{body}{d}"))
-        .find(|s| {
-            let sum: u32 = s
-                .bytes()
-                .rev()
-                .enumerate()
-                .map(|(k, b)| {
-                    let d = u32::from(b - b'0');
-                    if k % 2 == 1 {
-                        if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
-                    } else {
-                        d
-                    }
-                })
-                .sum();
-            sum.is_multiple_of(10)
-        })
-        .unwrap_or_default()
+    format!("{body}{}", crate::stock::luhn_digit(&body))
 }
 
 pub fn request(scenario: u32, i: u64) -> CreatePartnerRequest {
