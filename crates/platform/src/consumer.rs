@@ -1,7 +1,9 @@
 //! Durable, idempotent event consumption. A [`Consumer`] reads one durable pull consumer of the
-//! stream and, for the messages at hand (up to a batch), in one database transaction with a
-//! savepoint per message: records the event id in `processed_events` (`ON CONFLICT DO NOTHING`),
-//! applies the [`Handler`]; then commits, then acks.
+//! stream and, for the messages at hand (up to a batch), in one database transaction: records the
+//! event ids in `processed_events` (`ON CONFLICT DO NOTHING`), applies the [`Handler`] to the new
+//! ones; then commits, then acks. When a handler fails, the batch is rolled back and redone with a
+//! savepoint per message, so that the failure stays with its message. Handlers must act on the
+//! database only (the transaction they are given), since a batch may run twice that way.
 //! A duplicate is acked without effect. A transient failure is retried with backoff; a message
 //! that can never be applied (undecodable, or still failing after `max_attempts`) is copied to
 //! `<prefix>.dlq.<consumer>` with the reason in a header, then terminated, and the stream moves on.
@@ -104,6 +106,16 @@ impl ConsumerConfig {
             batch_size: 64,
         }
     }
+}
+
+/// What the fast path of a batch gave.
+enum Together {
+    /// Every message applied or found a duplicate (or the commit failed: then all are to retry).
+    Done(Vec<Result<Outcome, HandlerError>>),
+    /// The handler failed on `items[index]`; the transaction was rolled back.
+    Failed { index: usize, error: HandlerError },
+    /// Nothing to apply together, or the database did not answer.
+    NotTried,
 }
 
 /// One message of a batch, ready to apply.
@@ -246,15 +258,99 @@ impl<H: Handler> Consumer<H> {
         }
     }
 
-    /// Applies a batch in one transaction (a savepoint per message, so one failure does not undo
-    /// the others), commits, then settles each message: ack, retry later, or dead-letter. Errors
-    /// only when a message could not even be settled, which the caller treats as a lost connection.
+    /// Applies a batch, commits, then settles each message: ack, retry later, or dead-letter.
+    /// Errors only when a message could not even be settled, which the caller treats as a lost
+    /// connection.
     async fn process_batch(&self, messages: Vec<Message>) -> anyhow::Result<()> {
         let mut items = Vec::with_capacity(messages.len());
         for message in messages {
             items.push(self.prepare(message)?);
         }
+        let results = match self.apply_together(&items).await {
+            Together::Done(results) => results,
+            Together::Failed { index, error } => self.apply_one_by_one(&items, Some((index, error))).await,
+            Together::NotTried => self.apply_one_by_one(&items, None).await,
+        };
+        for (item, result) in items.into_iter().zip(results) {
+            let span = item.span.clone();
+            self.settle(item, result).instrument(span).await?;
+        }
+        Ok(())
+    }
 
+    /// The fast path: the whole batch in one transaction without savepoints. One statement
+    /// records every event id and returns the new ones; each new event's handler then runs; the
+    /// duplicates are counted in one statement. A few round trips per batch instead of three more
+    /// per message. When a handler fails (or the database does not answer) everything is rolled
+    /// back and the caller redoes the batch one savepoint per message, which confines the failure
+    /// to its message; the failed message keeps its error and is not handled a second time.
+    async fn apply_together(&self, items: &[Item]) -> Together {
+        let ids: Vec<Uuid> = items
+            .iter()
+            .filter_map(|i| i.parsed.as_ref().ok().map(|e| e.event_id))
+            .collect();
+        if ids.is_empty() {
+            return Together::NotTried;
+        }
+        let Ok(mut tx) = self.pool.begin().await else {
+            return Together::NotTried;
+        };
+        let fresh: Result<Vec<Uuid>, _> = sqlx::query_scalar(
+            "INSERT INTO processed_events (consumer, event_id) SELECT $1, id FROM UNNEST($2::uuid[]) AS id \
+             ON CONFLICT DO NOTHING RETURNING event_id",
+        )
+        .bind(&self.config.durable)
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await;
+        let Ok(fresh) = fresh else {
+            return Together::NotTried;
+        };
+        // An id redelivered within the batch is applied once: the first copy takes it.
+        let mut fresh: std::collections::HashSet<Uuid> = fresh.into_iter().collect();
+        let mut results = Vec::with_capacity(items.len());
+        let mut duplicates = 0;
+        for (index, item) in items.iter().enumerate() {
+            let result = match &item.parsed {
+                Err(reason) => Err(HandlerError::Poison(reason.clone())),
+                Ok(event) if fresh.remove(&event.event_id) => {
+                    let handled = self.handler.handle(&mut tx, event).instrument(item.span.clone()).await;
+                    if let Err(error) = handled {
+                        return Together::Failed { index, error };
+                    }
+                    Ok(Outcome::Applied)
+                }
+                Ok(_) => {
+                    duplicates += 1;
+                    Ok(Outcome::Duplicate)
+                }
+            };
+            results.push(result);
+        }
+        if duplicates > 0
+            && count_outcome(&mut tx, &self.config.durable, Outcome::Duplicate, duplicates)
+                .await
+                .is_err()
+        {
+            return Together::NotTried;
+        }
+        if let Err(e) = crate::outbox::commit(tx).await {
+            // Nothing of the batch is kept: every message that was applied must be retried.
+            let e = anyhow::Error::new(e).context("commit consumer batch");
+            for r in results.iter_mut().filter(|r| r.is_ok()) {
+                *r = Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")));
+            }
+        }
+        Together::Done(results)
+    }
+
+    /// The careful path: one transaction with a savepoint per message, so that one failure does
+    /// not undo the others. `known_failure` is the message the fast path saw fail, with its error.
+    async fn apply_one_by_one(
+        &self,
+        items: &[Item],
+        mut known_failure: Option<(usize, HandlerError)>,
+    ) -> Vec<Result<Outcome, HandlerError>> {
         let mut results: Vec<Result<Outcome, HandlerError>> = Vec::with_capacity(items.len());
         match self.pool.begin().await {
             Err(e) => {
@@ -266,10 +362,12 @@ impl<H: Handler> Consumer<H> {
                 );
             }
             Ok(mut tx) => {
-                for item in &items {
-                    let result = match &item.parsed {
-                        Err(reason) => Err(HandlerError::Poison(reason.clone())),
-                        Ok(event) => {
+                for (index, item) in items.iter().enumerate() {
+                    let seen_failing = known_failure.take_if(|(i, _)| *i == index);
+                    let result = match (&item.parsed, seen_failing) {
+                        (Err(reason), _) => Err(HandlerError::Poison(reason.clone())),
+                        (Ok(_), Some((_, error))) => Err(error),
+                        (Ok(event), None) => {
                             self.apply_in_savepoint(&mut tx, event)
                                 .instrument(item.span.clone())
                                 .await
@@ -286,12 +384,7 @@ impl<H: Handler> Consumer<H> {
                 }
             }
         }
-
-        for (item, result) in items.into_iter().zip(results) {
-            let span = item.span.clone();
-            self.settle(item, result).instrument(span).await?;
-        }
-        Ok(())
+        results
     }
 
     /// Reads what the consumer needs from a message and opens its span (a child of the producer's
@@ -371,7 +464,7 @@ impl<H: Handler> Consumer<H> {
         if matches!(outcome, Outcome::Retrying | Outcome::DeadLettered) {
             // Best effort: the count must not decide the fate of the message.
             let counted = match self.pool.acquire().await {
-                Ok(mut conn) => count_outcome(&mut conn, &self.config.durable, outcome).await,
+                Ok(mut conn) => count_outcome(&mut conn, &self.config.durable, outcome, 1).await,
                 Err(e) => Err(e),
             };
             if let Err(e) = counted {
@@ -398,7 +491,7 @@ impl<H: Handler> Consumer<H> {
                 .execute(&mut *savepoint)
                 .await?;
         if inserted.rows_affected() == 0 {
-            count_outcome(&mut savepoint, &self.config.durable, Outcome::Duplicate).await?;
+            count_outcome(&mut savepoint, &self.config.durable, Outcome::Duplicate, 1).await?;
             savepoint.commit().await?;
             return Ok(Outcome::Duplicate);
         }
@@ -445,23 +538,23 @@ impl<H: Handler> Consumer<H> {
 
 /// Adds one to the consumer's counter for a rare outcome (applied events are counted by
 /// `processed_events` itself).
-async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome) -> Result<(), sqlx::Error> {
+async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome, n: i64) -> Result<(), sqlx::Error> {
     let sql = match outcome {
         Outcome::Duplicate => {
-            "INSERT INTO consumer_stats (consumer, duplicates) VALUES ($1, 1) \
-             ON CONFLICT (consumer) DO UPDATE SET duplicates = consumer_stats.duplicates + 1"
+            "INSERT INTO consumer_stats (consumer, duplicates) VALUES ($1, $2) \
+             ON CONFLICT (consumer) DO UPDATE SET duplicates = consumer_stats.duplicates + EXCLUDED.duplicates"
         }
         Outcome::Retrying => {
-            "INSERT INTO consumer_stats (consumer, retried) VALUES ($1, 1) \
-             ON CONFLICT (consumer) DO UPDATE SET retried = consumer_stats.retried + 1"
+            "INSERT INTO consumer_stats (consumer, retried) VALUES ($1, $2) \
+             ON CONFLICT (consumer) DO UPDATE SET retried = consumer_stats.retried + EXCLUDED.retried"
         }
         Outcome::DeadLettered => {
-            "INSERT INTO consumer_stats (consumer, dead_lettered) VALUES ($1, 1) \
-             ON CONFLICT (consumer) DO UPDATE SET dead_lettered = consumer_stats.dead_lettered + 1"
+            "INSERT INTO consumer_stats (consumer, dead_lettered) VALUES ($1, $2) \
+             ON CONFLICT (consumer) DO UPDATE SET dead_lettered = consumer_stats.dead_lettered + EXCLUDED.dead_lettered"
         }
         Outcome::Applied => return Ok(()),
     };
-    sqlx::query(sql).bind(consumer).execute(conn).await?;
+    sqlx::query(sql).bind(consumer).bind(n).execute(conn).await?;
     Ok(())
 }
 

@@ -78,6 +78,43 @@ async fn a_duplicate_publish_with_a_new_message_id_is_applied_once() {
 }
 
 #[tokio::test]
+async fn a_batch_with_a_poisoned_message_and_a_copy_applies_the_others_once_each() {
+    // Published before the consumer starts, so that they arrive as one batch: the fast path
+    // (no savepoints) meets the poison, rolls back, and the batch is redone one by one.
+    let h = Harness::new(&nats_url()).await;
+    let handler = CountingHandler::default();
+    let attempts = handler.attempts.clone();
+    let (first, last) = (Uuid::now_v7(), Uuid::now_v7());
+    h.publish_raw("test.thing.happened", first, "first", b"ok").await;
+    h.publish_raw("test.thing.happened", Uuid::now_v7(), "bad", b"poison")
+        .await;
+    h.publish_raw("test.thing.happened", first, "first-copy", b"ok").await;
+    h.publish_raw("test.thing.happened", last, "last", b"ok").await;
+    let stop = start(&h, handler).await;
+
+    poll_until(QUICK, "the good events applied and the copy counted", || async {
+        (h.applied_count().await == 2 && stat(&h, "duplicates").await == 1 && stat(&h, "dead_lettered").await == 1)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        processed(&h).await,
+        2,
+        "the poisoned event is not recorded as processed"
+    );
+    let times: Vec<i32> = sqlx::query_scalar("SELECT times FROM applied ORDER BY event_id")
+        .fetch_all(&h.pool)
+        .await
+        .unwrap();
+    assert_eq!(times, vec![1, 1], "each good event applied once");
+    // The poison was handled once (not again when the batch was redone); the first event at
+    // most twice (its first application was rolled back with the batch); the copy never.
+    let calls = attempts.load(Ordering::SeqCst);
+    assert!((3..=4).contains(&calls), "handler calls: {calls}");
+    stop.cancel();
+}
+
+#[tokio::test]
 async fn an_event_already_committed_but_never_acked_changes_nothing_when_redelivered() {
     // State left by a consumer killed between its commit and its ack: the event is recorded
     // as processed and its effect applied, but the server still holds it unacked.
