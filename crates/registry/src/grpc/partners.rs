@@ -87,7 +87,7 @@ pub(super) async fn save_change(conn: &mut PgConnection, partner: &mut Partner) 
 }
 
 impl PartnerRegistryService {
-    /// Writes the partner, its contacts and its `PartnerRegistered` event in one transaction.
+    /// Writes the partner, its contacts and its `PartnerRegistered` event in one statement.
     #[tracing::instrument(name = "registry.partners.create", skip_all, fields(ess.partner.id))]
     async fn create_partner(&self, req: CreatePartnerRequest) -> Result<ProtoPartner, CreatePartnerError> {
         let mut early = Vec::new();
@@ -152,18 +152,15 @@ impl PartnerRegistryService {
         };
         tracing::Span::current().record("ess.partner.id", partner.id.0.to_string().as_str());
 
-        let mut tx = self.pool.begin().await.context("begin create_partner")?;
-        match store::partners::insert(&mut tx, &partner).await {
-            Ok(()) => {}
+        let event = events::partners::partner_registered(&partner);
+        let mut conn = self.pool.acquire().await.context("acquire create_partner")?;
+        match store::partners::register(&mut conn, &partner, &event).await {
+            Ok(()) => platform::outbox::wake_relays(),
             Err(StoreError::Conflict { constraint }) if constraint == store::partners::SIRET_UNIQUE => {
                 return Err(CreatePartnerError::SiretTaken);
             }
-            Err(e) => return Err(anyhow::Error::new(e).context("inserting the partner").into()),
+            Err(e) => return Err(anyhow::Error::new(e).context("registering the partner").into()),
         }
-        platform::outbox::enqueue(&mut tx, &events::partners::partner_registered(&partner))
-            .await
-            .context("enqueueing PartnerRegistered")?;
-        platform::outbox::commit(tx).await.context("commit create_partner")?;
         tracing::info!(ess.partner.id = %partner.id.0, "registry.partner.registered");
         Ok(convert::partner(&partner))
     }

@@ -1,7 +1,8 @@
 //! The `partners` table and its `partner_contacts`. Rows read back go through the domain parsers.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, postgres::PgRow};
+use platform::outbox::NewEvent;
+use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, postgres::PgRow, query_builder::Separated};
 use uuid::Uuid;
 
 use super::{StoreError, classify};
@@ -22,74 +23,99 @@ const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, crea
      rna, legal_category, sirene_ess, ess_family, naf_code, address_line, headcount_band, headcount_year, headcount, \
      esus_from, esus_until, themes, status, cress_member";
 
-#[tracing::instrument(name = "registry.store.insert_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
-pub async fn insert(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
-    let query = sqlx::query(
-        "INSERT INTO partners (id, siret, created_at, name, commune_code, postal_code, departement_code, epci_code, \
-         kind, acronym, rna, legal_category, sirene_ess, ess_family, naf_code, naf_section, address_line, \
-         headcount_band, headcount_year, headcount, esus_from, esus_until, themes, status, cress_member, \
-         search_text, version, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24, $25, $26, $27, $28)",
-    )
-    .bind(partner.id.0)
-    .bind(partner.siret.as_str())
-    .bind(partner.created_at);
-    bind_state(query, partner).execute(&mut *conn).await.map_err(classify)?;
-    for contact in &partner.contacts {
-        insert_contact(conn, partner.id, contact).await?;
-    }
-    Ok(())
+/// The partner's changeable columns, in the order [`push_state`] binds them. One list for the
+/// insert and the update, so that the two statements cannot drift apart.
+const STATE_COLUMNS: &str = "name, commune_code, postal_code, departement_code, epci_code, kind, acronym, rna, \
+     legal_category, sirene_ess, ess_family, naf_code, naf_section, address_line, headcount_band, headcount_year, \
+     headcount, esus_from, esus_until, themes, status, cress_member, search_text, version, updated_at";
+
+/// Binds the partner's changeable state, in the order of [`STATE_COLUMNS`].
+fn push_state(values: &mut Separated<'_, Postgres, &str>, partner: &Partner) {
+    let d = &partner.details;
+    values
+        .push_bind(d.name.as_str())
+        .push_bind(d.location.commune().map(|c| c.code.as_str()))
+        .push_bind(d.location.postal_code().map(|p| p.as_str()))
+        .push_bind(d.location.departement().as_str())
+        .push_bind(d.location.commune().map(|c| c.epci_siren.as_str()))
+        .push_bind(d.kind.key())
+        .push_bind(d.acronym.as_deref())
+        .push_bind(d.rna.as_ref().map(Rna::as_str))
+        .push_bind(d.legal_category.as_ref().map(LegalCategory::as_str))
+        .push_bind(d.sirene_ess)
+        .push_bind(d.family.key())
+        .push_bind(d.naf.as_ref().map(NafCode::as_str))
+        .push_bind(d.naf.as_ref().map(|n| n.section().to_string()))
+        .push_bind(d.address_line.as_deref())
+        .push_bind(d.headcount.band.as_deref())
+        .push_bind(d.headcount.year)
+        .push_bind(d.headcount.exact)
+        .push_bind(d.esus.map(|p| p.from()))
+        .push_bind(d.esus.and_then(|p| p.until()))
+        .push_bind(&d.themes)
+        .push_bind(partner.status.key())
+        .push_bind(partner.cress_member)
+        .push_bind(d.search_text())
+        .push_bind(partner.version)
+        .push_bind(partner.updated_at);
 }
 
-/// Binds the partner's changeable state, in the order both `insert` and `save` list it after
-/// their own leading columns: name … search_text, version, updated_at. One list, so the two
-/// statements cannot drift apart.
-fn bind_state<'q>(
-    query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
-    partner: &'q Partner,
-) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments> {
-    let d = &partner.details;
-    query
-        .bind(d.name.as_str())
-        .bind(d.location.commune().map(|c| c.code.as_str()))
-        .bind(d.location.postal_code().map(|p| p.as_str()))
-        .bind(d.location.departement().as_str())
-        .bind(d.location.commune().map(|c| c.epci_siren.as_str()))
-        .bind(d.kind.key())
-        .bind(d.acronym.as_deref())
-        .bind(d.rna.as_ref().map(Rna::as_str))
-        .bind(d.legal_category.as_ref().map(LegalCategory::as_str))
-        .bind(d.sirene_ess)
-        .bind(d.family.key())
-        .bind(d.naf.as_ref().map(NafCode::as_str))
-        .bind(d.naf.as_ref().map(|n| n.section().to_string()))
-        .bind(d.address_line.as_deref())
-        .bind(d.headcount.band.as_deref())
-        .bind(d.headcount.year)
-        .bind(d.headcount.exact)
-        .bind(d.esus.map(|p| p.from()))
-        .bind(d.esus.and_then(|p| p.until()))
-        .bind(&d.themes)
-        .bind(partner.status.key())
-        .bind(partner.cress_member)
-        .bind(d.search_text())
-        .bind(partner.version)
-        .bind(partner.updated_at)
+/// Writes a new partner, its contacts and its `PartnerRegistered` event in one statement: one
+/// round trip, one implicit transaction (the write path's cost is mostly round trips). Call it on
+/// a connection that is not in a transaction, then wake the relays.
+#[tracing::instrument(name = "registry.store.register_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
+pub async fn register(conn: &mut PgConnection, partner: &Partner, event: &NewEvent) -> Result<(), StoreError> {
+    let mut b = QueryBuilder::new(format!(
+        "WITH change AS (INSERT INTO partners (id, siret, created_at, {STATE_COLUMNS}) VALUES ("
+    ));
+    let mut values = b.separated(", ");
+    values
+        .push_bind(partner.id.0)
+        .push_bind(partner.siret.as_str())
+        .push_bind(partner.created_at);
+    push_state(&mut values, partner);
+    b.push(") RETURNING id)");
+    if !partner.contacts.is_empty() {
+        let cs = &partner.contacts;
+        b.push(
+            ", contacts AS (INSERT INTO partner_contacts (id, partner_id, name, role, email, phone, consent) \
+             SELECT c.id, ",
+        )
+        .push_bind(partner.id.0)
+        .push(", c.name, c.role, c.email, c.phone, c.consent FROM UNNEST(")
+        .push_bind(cs.iter().map(|c| c.id).collect::<Vec<_>>())
+        .push("::uuid[], ")
+        .push_bind(cs.iter().map(|c| c.name.as_str()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(cs.iter().map(|c| c.role.as_deref()).collect::<Vec<_>>())
+        .push("::text[], ")
+        .push_bind(
+            cs.iter()
+                .map(|c| c.email.as_ref().map(Email::as_str))
+                .collect::<Vec<_>>(),
+        )
+        .push("::text[], ")
+        .push_bind(
+            cs.iter()
+                .map(|c| c.phone.as_ref().map(Phone::as_str))
+                .collect::<Vec<_>>(),
+        )
+        .push("::text[], ")
+        .push_bind(cs.iter().map(|c| c.consent).collect::<Vec<_>>())
+        .push("::bool[]) AS c (id, name, role, email, phone, consent))");
+    }
+    platform::outbox::push_enqueue(&mut b, event, "change");
+    b.build().execute(conn).await.map_err(classify)?;
+    Ok(())
 }
 
 /// Writes every changeable column of `partner` (its details, status, membership flag, version).
 #[tracing::instrument(name = "registry.store.save_partner", skip_all, fields(ess.partner.id = %partner.id.0))]
 pub async fn save(conn: &mut PgConnection, partner: &Partner) -> Result<(), StoreError> {
-    let query = sqlx::query(
-        "UPDATE partners SET name = $2, commune_code = $3, postal_code = $4, departement_code = $5, epci_code = $6, \
-         kind = $7, acronym = $8, rna = $9, legal_category = $10, sirene_ess = $11, ess_family = $12, naf_code = $13, \
-         naf_section = $14, address_line = $15, headcount_band = $16, headcount_year = $17, headcount = $18, \
-         esus_from = $19, esus_until = $20, themes = $21, status = $22, cress_member = $23, search_text = $24, \
-         version = $25, updated_at = $26 WHERE id = $1",
-    )
-    .bind(partner.id.0);
-    bind_state(query, partner).execute(conn).await.map_err(classify)?;
+    let mut b = QueryBuilder::new(format!("UPDATE partners SET ({STATE_COLUMNS}) = ("));
+    push_state(&mut b.separated(", "), partner);
+    b.push(") WHERE id = ").push_bind(partner.id.0);
+    b.build().execute(conn).await.map_err(classify)?;
     Ok(())
 }
 
