@@ -91,7 +91,11 @@ impl Environment {
                 ("ESS_STREAM".to_owned(), stream.clone()),
                 ("ESS_SUBJECT_PREFIX".to_owned(), prefix.clone()),
                 ("GRPC_ADDR".to_owned(), format!("127.0.0.1:{port}")),
-                ("RUST_LOG".to_owned(), "warn".to_owned()),
+                // BENCH_SERVICE_LOG (e.g. `warn,registry=info`) shows the services' own figures.
+                (
+                    "RUST_LOG".to_owned(),
+                    std::env::var("BENCH_SERVICE_LOG").unwrap_or_else(|_| "warn".to_owned()),
+                ),
                 ("ESS_AUTH_PUBLIC_KEY".to_owned(), keys.public_pem.clone()),
             ]
         };
