@@ -1,7 +1,6 @@
 //! Search keys: text folded so that "theatre" finds "Théâtre" and "OEUVRE" finds "Œuvre".
 //! The same fold is applied to what is stored and to what is searched, in Rust, so the database
-//! needs no `unaccent` dictionary; a word index (`to_tsvector('simple', …)`) serves searches for
-//! words by their beginning (see store::partners::list).
+//! needs no `unaccent` dictionary; a trigram index (`pg_trgm`) serves substring searches.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 

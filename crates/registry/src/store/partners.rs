@@ -223,8 +223,7 @@ pub async fn lookup(
 /// What a list asks for; every filter is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
-    /// Folded text (domain::search::fold): each of its words starts a word of the folded name and
-    /// acronym, in the same order and adjacent.
+    /// Folded text (domain::search::fold), searched as a substring of the folded name and acronym.
     pub text: Option<String>,
     pub kind: Option<PartnerKind>,
     pub family: Option<EssFamily>,
@@ -249,11 +248,9 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
     if !q.include_archived {
         b.push(" AND status = 'active'");
     }
-    if let Some(words) = q.text.as_deref().and_then(word_prefix_query) {
-        // The same expression as the index `partners_search_words`.
-        b.push(" AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ")
-            .push_bind(words)
-            .push(")");
+    if let Some(text) = &q.text {
+        b.push(" AND search_text LIKE ")
+            .push_bind(format!("%{}%", escape_like(text)));
     }
     if let Some(kind) = q.kind {
         b.push(" AND kind = ").push_bind(kind.key());
@@ -308,12 +305,8 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
 }
 
 /// `%`, `_` and `\` match themselves.
-/// The `to_tsquery` text for a folded search: each word as a prefix, the words adjacent and in
-/// order (`champ:* <-> exq:*`). Folded text holds letters, digits and single spaces only, none of
-/// which `to_tsquery` reads as an operator. `None` when there is no word.
-fn word_prefix_query(folded: &str) -> Option<String> {
-    let words: Vec<String> = folded.split_whitespace().map(|w| format!("{w}:*")).collect();
-    (!words.is_empty()).then(|| words.join(" <-> "))
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 fn corrupt(table: &'static str, reason: String) -> StoreError {
