@@ -156,7 +156,10 @@ impl RegisterQueue {
                 tracing::debug!(ess.session.id = %session, count = batch.len(), "activities.registration.batch_retried_one_by_one");
                 for p in batch {
                     let one = std::slice::from_ref(&p);
-                    let result = self.transaction(session, one).await.map(|mut done| done.remove(0));
+                    let result = self.transaction(session, one).await.and_then(|mut done| {
+                        done.pop()
+                            .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("the batch of one returned nothing")))
+                    });
                     let _ = p.reply.send(result);
                 }
             }
