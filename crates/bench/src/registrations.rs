@@ -133,7 +133,7 @@ pub async fn run(
     );
     let mut rows = vec![Row {
         scenario: format!("registrations at {RATE}/s on one activity (open loop)"),
-        platform_path: "Register (gRPC, capacity check under a session lock, registration + event in one transaction)"
+        platform_path: "Register (gRPC; the session's requests queued and committed in batches: seat or waitlist under the session lock, registrations + one event each, one commit)"
             .into(),
         ratio_pct: None,
         platform,

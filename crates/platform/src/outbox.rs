@@ -110,21 +110,50 @@ pub fn push_enqueue(statement: &mut QueryBuilder<Postgres>, event: &NewEvent, so
 /// Writes many events in one statement (a bulk change, such as an import), in their order, with
 /// the current span's trace context: one round trip instead of one per event.
 pub async fn enqueue_many(conn: &mut PgConnection, events: &[NewEvent]) -> Result<(), sqlx::Error> {
-    if events.is_empty() {
+    let trace = TraceHeaders::current();
+    insert_many(conn, events.iter().map(|e| (e, &trace))).await
+}
+
+/// Writes many events in one statement, in their order, each with its own trace context: for a
+/// writer that commits the changes of several requests together (each event continues the trace
+/// of the request that caused it).
+pub async fn enqueue_traced(conn: &mut PgConnection, events: &[(NewEvent, TraceHeaders)]) -> Result<(), sqlx::Error> {
+    insert_many(conn, events.iter().map(|(e, t)| (e, t))).await
+}
+
+async fn insert_many<'a>(
+    conn: &mut PgConnection,
+    events: impl ExactSizeIterator<Item = (&'a NewEvent, &'a TraceHeaders)>,
+) -> Result<(), sqlx::Error> {
+    if events.len() == 0 {
         return Ok(());
     }
-    let trace = TraceHeaders::current();
-    let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
-    let subjects: Vec<&str> = events.iter().map(|e| e.subject).collect();
-    let types: Vec<&str> = events.iter().map(|e| e.event_type).collect();
-    let payloads: Vec<&[u8]> = events.iter().map(|e| e.payload.as_slice()).collect();
-    let aggregates: Vec<&str> = events.iter().map(|e| e.aggregate_id.as_str()).collect();
-    let versions: Vec<i64> = events.iter().map(|e| e.aggregate_version).collect();
+    let n = events.len();
+    let (mut ids, mut subjects, mut types, mut payloads, mut aggregates, mut versions, mut parents, mut states) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (e, t) in events {
+        ids.push(e.event_id);
+        subjects.push(e.subject);
+        types.push(e.event_type);
+        payloads.push(e.payload.as_slice());
+        aggregates.push(e.aggregate_id.as_str());
+        versions.push(e.aggregate_version);
+        parents.push(t.traceparent.as_deref());
+        states.push(t.tracestate.as_deref());
+    }
     sqlx::query(
         "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) \
-         SELECT e.id, e.subject, e.type, e.payload, e.aggregate, e.version, $7, $8 \
-         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int8[]) \
-             WITH ORDINALITY AS e (id, subject, type, payload, aggregate, version, ord) \
+         SELECT e.id, e.subject, e.type, e.payload, e.aggregate, e.version, e.traceparent, e.tracestate \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int8[], $7::text[], $8::text[]) \
+             WITH ORDINALITY AS e (id, subject, type, payload, aggregate, version, traceparent, tracestate, ord) \
          ORDER BY e.ord",
     )
     .bind(ids)
@@ -133,8 +162,8 @@ pub async fn enqueue_many(conn: &mut PgConnection, events: &[NewEvent]) -> Resul
     .bind(payloads)
     .bind(aggregates)
     .bind(versions)
-    .bind(trace.traceparent)
-    .bind(trace.tracestate)
+    .bind(parents)
+    .bind(states)
     .execute(&mut *conn)
     .await?;
     Ok(())

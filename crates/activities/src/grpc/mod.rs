@@ -4,6 +4,7 @@
 //!
 //! - [`activities`]: create, read, update, lifecycle, listings, the iCalendar feed.
 //! - [`registrations`]: registrations, waitlist, attendance, erasure.
+//! - [`register_queue`]: registrations to one session committed together.
 //! - [`practices`]: good-practice sheets.
 //! - [`convert`]: proto ⇄ domain.
 
@@ -12,6 +13,7 @@ pub mod calendar;
 pub mod convert;
 pub mod guard;
 pub mod practices;
+pub mod register_queue;
 pub mod registrations;
 
 use std::sync::Arc;
@@ -43,16 +45,20 @@ pub struct ActivitiesService {
     /// and other requests would time out acquiring one. With it, the burst queues here (FIFO)
     /// and the pool stays free for everything else.
     registration_slots: Arc<Semaphore>,
+    /// Registrations queued per session and committed in batches (they hold the same slots).
+    register_queue: Arc<register_queue::RegisterQueue>,
 }
 
 impl ActivitiesService {
     /// `registration_slots`: registration transactions at once (at least 1); keep it below the
     /// pool size.
     pub fn new(pool: PgPool, registry: Registry, registration_slots: usize) -> Self {
+        let registration_slots = Arc::new(Semaphore::new(registration_slots.max(1)));
         Self {
+            register_queue: register_queue::RegisterQueue::new(pool.clone(), Arc::clone(&registration_slots)),
             pool,
             registry,
-            registration_slots: Arc::new(Semaphore::new(registration_slots.max(1))),
+            registration_slots,
         }
     }
 

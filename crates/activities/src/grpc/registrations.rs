@@ -1,10 +1,11 @@
-//! Registrations: capacity and waitlist under the session row lock, cancellation with automatic
-//! promotion, attendance (one or many), erasure, and participation listings. Spans and logs carry
-//! ids only: never a registrant's name or email.
+//! Registrations: capacity and waitlist under the session row lock (registrations to one session
+//! are committed together, see [`super::register_queue`]), cancellation with automatic promotion,
+//! attendance (one or many), erasure, and participation listings. Spans and logs carry ids only:
+//! never a registrant's name or email.
 
 use anyhow::Context as _;
-use chrono::Utc;
 use ess_proto::activities::v1 as pb;
+use platform::telemetry::TraceHeaders;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -16,10 +17,7 @@ use crate::{
         registration::{NewRegistration, RawRegistration, RegistrationStatus, parse_id},
     },
     events::activities::{self as ev, RegistrationChange, RegistrationFact},
-    store::{
-        StoreError,
-        registrations::{self as store, LockedSession},
-    },
+    store::registrations::{self as store, LockedSession},
 };
 
 /// Bumps the session's version and enqueues one registration event with the counts after it.
@@ -30,8 +28,7 @@ async fn publish(
     ids: &[Uuid],
     organisation: Option<Uuid>,
 ) -> Result<(), ApiError> {
-    let version = store::bump_session_version(conn, session.id).await?;
-    let counts = store::counts(conn, session.id).await?;
+    let (version, counts) = store::bump_version_and_recount(conn, session.id).await?;
     platform::outbox::enqueue(
         conn,
         &ev::registration_changed(RegistrationChange {
@@ -68,8 +65,9 @@ async fn lock_by_registration(
 }
 
 impl ActivitiesService {
-    /// REGISTERED while the session has seats, else WAITLISTED. The session row is locked first,
-    /// so that concurrent registrations are counted one after the other and capacity holds.
+    /// REGISTERED while the session has seats, else WAITLISTED, in arrival order. The request
+    /// joins its session's queue; the queue commits what it holds in one transaction under the
+    /// session's row lock, so capacity holds and a burst costs one commit per batch.
     #[tracing::instrument(name = "activities.registrations.register", skip_all, fields(ess.session.id, ess.registration.id))]
     pub(super) async fn register(&self, req: pb::RegisterRequest) -> Result<pb::RegistrationResponse, ApiError> {
         let new = NewRegistration::parse(RawRegistration {
@@ -84,49 +82,10 @@ impl ActivitiesService {
         })
         .map_err(ApiError::invalid)?;
         tracing::Span::current().record("ess.session.id", new.session_id.to_string().as_str());
-        let _slot = self.registration_slot().await?;
-        let mut tx = self.pool.begin().await.context("begin register")?;
-        let session = store::lock_session(&mut tx, new.session_id)
-            .await?
-            .ok_or(ApiError::NotFound("session"))?;
-        if session.activity_status != Status::Scheduled {
-            return Err(ApiError::precondition(
-                "session_id",
-                format!(
-                    "the activity is {}: registrations are closed",
-                    session.activity_status.key()
-                ),
-            ));
-        }
-        if session.end <= Utc::now() {
-            return Err(ApiError::precondition("session_id", "the session has ended"));
-        }
-        let counts = store::counts(&mut tx, session.id).await?;
-        let status = if counts.seated < session.capacity {
-            RegistrationStatus::Registered
-        } else {
-            RegistrationStatus::Waitlisted
-        };
         let id = Uuid::now_v7();
         tracing::Span::current().record("ess.registration.id", id.to_string().as_str());
-        match store::insert(&mut tx, id, session.activity_id, &new, status).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict { constraint }) if constraint == store::EMAIL_ONCE => {
-                return Err(ApiError::AlreadyExists(
-                    "this email is already registered to this session",
-                ));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let fact = if status == RegistrationStatus::Registered {
-            RegistrationFact::Registered
-        } else {
-            RegistrationFact::Waitlisted
-        };
-        publish(&mut tx, &session, fact, &[id], new.organisation).await?;
-        let registration = read(&mut tx, id).await?;
-        platform::outbox::commit(tx).await.context("commit register")?;
-        tracing::info!(ess.registration.id = %id, status = status.key(), "activities.registration.recorded");
+        let registration = self.register_queue.register(id, new, TraceHeaders::current()).await?;
+        tracing::info!(ess.registration.id = %id, status = registration.status.key(), "activities.registration.recorded");
         Ok(pb::RegistrationResponse {
             registration: Some(convert::registration_to_proto(&registration)),
             promoted: None,

@@ -1,6 +1,7 @@
 //! The `registrations` table, and the session row lock that keeps capacity exact: every change
 //! to a session's registrations first takes `SELECT … FOR UPDATE` on the session, so concurrent
-//! registrations are counted one after the other.
+//! registrations are counted one after the other. The session row also keeps the registration
+//! counts (changed under that lock), so deciding seat or waitlist never counts the registrations.
 
 use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
@@ -28,28 +29,89 @@ pub struct LockedSession {
 /// Locks the session row (`FOR UPDATE`); `None` if there is no such session.
 #[tracing::instrument(name = "activities.store.lock_session", skip_all, fields(ess.session.id = %id))]
 pub async fn lock_session(conn: &mut PgConnection, id: Uuid) -> Result<Option<LockedSession>, StoreError> {
-    let row: Option<(Uuid, Uuid, i32, DateTime<Utc>)> =
-        sqlx::query_as("SELECT id, activity_id, capacity, ends_at FROM sessions WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((id, activity_id, capacity, end)) = row else {
+    Ok(lock_seats(conn, id).await?.map(|s| s.session))
+}
+
+/// A locked session with what a registration needs: its counts and version as they stand, and
+/// what the answer shows of it.
+#[derive(Debug, Clone)]
+pub struct SessionSeats {
+    pub session: LockedSession,
+    pub start: DateTime<Utc>,
+    pub activity_title: String,
+    /// The session's event version (+1 per registration change).
+    pub version: i64,
+    pub counts: SessionCounts,
+}
+
+type SeatsRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    i32,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    i64,
+    i32,
+    i32,
+    i32,
+    i32,
+    i32,
+);
+
+/// Locks the session row (`FOR UPDATE`, the activity is only read) and reads its counts, in one
+/// round trip; `None` if there is no such session.
+#[tracing::instrument(name = "activities.store.lock_seats", skip_all, fields(ess.session.id = %id))]
+pub async fn lock_seats(conn: &mut PgConnection, id: Uuid) -> Result<Option<SessionSeats>, StoreError> {
+    let row: Option<SeatsRow> = sqlx::query_as(
+        "SELECT s.id, s.activity_id, a.status, a.title, s.capacity, s.starts_at, s.ends_at, s.version, \
+                s.seated, s.waitlisted, s.attended, s.no_show, s.cancelled \
+         FROM sessions s JOIN activities a ON a.id = s.activity_id WHERE s.id = $1 FOR UPDATE OF s",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((
+        id,
+        activity_id,
+        status,
+        title,
+        capacity,
+        start,
+        end,
+        version,
+        seated,
+        waitlisted,
+        attended,
+        no_show,
+        cancelled,
+    )) = row
+    else {
         return Ok(None);
     };
-    let status: String = sqlx::query_scalar("SELECT status FROM activities WHERE id = $1")
-        .bind(activity_id)
-        .fetch_one(&mut *conn)
-        .await?;
     let activity_status = Status::from_key(&status).ok_or(StoreError::Corrupt {
         table: "activities",
         reason: "unknown status".into(),
     })?;
-    Ok(Some(LockedSession {
-        id,
-        activity_id,
-        activity_status,
-        capacity,
-        end,
+    Ok(Some(SessionSeats {
+        session: LockedSession {
+            id,
+            activity_id,
+            activity_status,
+            capacity,
+            end,
+        },
+        start,
+        activity_title: title,
+        version,
+        counts: SessionCounts {
+            seated,
+            waitlisted,
+            attended,
+            no_show,
+            cancelled,
+        },
     }))
 }
 
@@ -64,59 +126,119 @@ pub struct SessionCounts {
     pub cancelled: i32,
 }
 
-pub async fn counts(conn: &mut PgConnection, session: Uuid) -> Result<SessionCounts, StoreError> {
-    let (seated, waitlisted, attended, no_show, cancelled): (i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT count(*) FILTER (WHERE status IN ('registered', 'attended', 'no_show')), \
-                count(*) FILTER (WHERE status = 'waitlisted'), \
-                count(*) FILTER (WHERE status = 'attended'), \
-                count(*) FILTER (WHERE status = 'no_show'), \
-                count(*) FILTER (WHERE status = 'cancelled') \
-         FROM registrations WHERE session_id = $1",
+impl SessionCounts {
+    /// The counts after one more registration with `status`.
+    pub fn with(mut self, status: RegistrationStatus) -> Self {
+        match status {
+            RegistrationStatus::Registered => self.seated += 1,
+            RegistrationStatus::Waitlisted => self.waitlisted += 1,
+            RegistrationStatus::Attended => {
+                self.seated += 1;
+                self.attended += 1;
+            }
+            RegistrationStatus::NoShow => {
+                self.seated += 1;
+                self.no_show += 1;
+            }
+            RegistrationStatus::Cancelled => self.cancelled += 1,
+        }
+        self
+    }
+}
+
+/// Stores a locked session's version and counts after registrations the caller inserted.
+pub async fn set_version_and_counts(
+    conn: &mut PgConnection,
+    session: Uuid,
+    version: i64,
+    c: SessionCounts,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE sessions SET version = $2, seated = $3, waitlisted = $4, attended = $5, no_show = $6, cancelled = $7 \
+         WHERE id = $1",
+    )
+    .bind(session)
+    .bind(version)
+    .bind(c.seated)
+    .bind(c.waitlisted)
+    .bind(c.attended)
+    .bind(c.no_show)
+    .bind(c.cancelled)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// +1 on a locked session's event version, and its counts recounted from its registrations (after
+/// a cancellation, a promotion, attendance: rarer than registrations, so counting is fine there);
+/// returns the new version and counts.
+pub async fn bump_version_and_recount(
+    conn: &mut PgConnection,
+    session: Uuid,
+) -> Result<(i64, SessionCounts), StoreError> {
+    let (version, seated, waitlisted, attended, no_show, cancelled): (i64, i32, i32, i32, i32, i32) = sqlx::query_as(
+        "UPDATE sessions s SET version = s.version + 1, seated = c.seated, waitlisted = c.waitlisted, \
+                attended = c.attended, no_show = c.no_show, cancelled = c.cancelled \
+         FROM (SELECT count(*) FILTER (WHERE status IN ('registered', 'attended', 'no_show'))::int AS seated, \
+                      count(*) FILTER (WHERE status = 'waitlisted')::int AS waitlisted, \
+                      count(*) FILTER (WHERE status = 'attended')::int AS attended, \
+                      count(*) FILTER (WHERE status = 'no_show')::int AS no_show, \
+                      count(*) FILTER (WHERE status = 'cancelled')::int AS cancelled \
+               FROM registrations WHERE session_id = $1) c \
+         WHERE s.id = $1 \
+         RETURNING s.version, s.seated, s.waitlisted, s.attended, s.no_show, s.cancelled",
     )
     .bind(session)
     .fetch_one(conn)
     .await?;
-    Ok(SessionCounts {
-        seated: seated as i32,
-        waitlisted: waitlisted as i32,
-        attended: attended as i32,
-        no_show: no_show as i32,
-        cancelled: cancelled as i32,
-    })
+    Ok((
+        version,
+        SessionCounts {
+            seated,
+            waitlisted,
+            attended,
+            no_show,
+            cancelled,
+        },
+    ))
 }
 
-/// +1 on the session's event version; returns the new version.
-pub async fn bump_session_version(conn: &mut PgConnection, session: Uuid) -> Result<i64, StoreError> {
-    Ok(
-        sqlx::query_scalar("UPDATE sessions SET version = version + 1 WHERE id = $1 RETURNING version")
-            .bind(session)
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
-#[tracing::instrument(name = "activities.store.insert_registration", skip_all, fields(ess.registration.id = %id))]
-pub async fn insert(
+/// Inserts registrations of one session in the given order (their arrival order: `seq` follows
+/// it, and the waitlist is promoted in that order). A second live registration of an email on the
+/// session is refused as `Conflict` on [`EMAIL_ONCE`], and then nothing is inserted.
+#[tracing::instrument(name = "activities.store.insert_registrations", skip_all, fields(ess.session.id = %session, count = rows.len()))]
+pub async fn insert_many(
     conn: &mut PgConnection,
-    id: Uuid,
+    session: Uuid,
     activity_id: Uuid,
-    r: &NewRegistration,
-    status: RegistrationStatus,
+    rows: &[(Uuid, &NewRegistration, RegistrationStatus)],
 ) -> Result<(), StoreError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.1.name.as_str()).collect();
+    let emails: Vec<&str> = rows.iter().map(|r| r.1.email.as_str()).collect();
+    let organisations: Vec<Option<Uuid>> = rows.iter().map(|r| r.1.organisation).collect();
+    let publics: Vec<&str> = rows.iter().map(|r| r.1.public.key()).collect();
+    let sexes: Vec<&str> = rows.iter().map(|r| r.1.sex.key()).collect();
+    let ages: Vec<&str> = rows.iter().map(|r| r.1.age_band.key()).collect();
+    let statuses: Vec<&str> = rows.iter().map(|r| r.2.key()).collect();
     sqlx::query(
         "INSERT INTO registrations (id, session_id, activity_id, name, email, organisation_id, public, sex, age_band, \
-         consent, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, true, $10)",
+         consent, status) \
+         SELECT r.id, $9, $10, r.name, r.email, r.organisation, r.public, r.sex, r.age_band, true, r.status \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::text[]) \
+             WITH ORDINALITY AS r (id, name, email, organisation, public, sex, age_band, status, ord) \
+         ORDER BY r.ord",
     )
-    .bind(id)
-    .bind(r.session_id)
+    .bind(ids)
+    .bind(names)
+    .bind(emails)
+    .bind(organisations)
+    .bind(publics)
+    .bind(sexes)
+    .bind(ages)
+    .bind(statuses)
+    .bind(session)
     .bind(activity_id)
-    .bind(&r.name)
-    .bind(r.email.as_str())
-    .bind(r.organisation)
-    .bind(r.public.key())
-    .bind(r.sex.key())
-    .bind(r.age_band.key())
-    .bind(status.key())
     .execute(conn)
     .await
     .map_err(classify)?;

@@ -331,3 +331,109 @@ async fn a_partners_participation_history_lists_its_peoples_registrations() {
     assert_eq!(history[0].activity_id, a.id);
     assert_eq!(history[0].activity_title, "Forum de l'ESS à Caen");
 }
+
+/// Statuses of a session's registrations in arrival order, straight from the table.
+async fn statuses_in_arrival_order(app: &TestApp, session: &str) -> Vec<String> {
+    sqlx::query_scalar("SELECT status FROM registrations WHERE session_id = $1::uuid ORDER BY seq")
+        .bind(session)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn concurrent_registrations_and_cancellations_never_exceed_capacity_and_promote_in_arrival_order() {
+    let app = spawn_app().await;
+    let a = app.scheduled_activity(10).await;
+    let s = a.sessions[0].id.clone();
+    let mut first = Vec::new();
+    for n in 0..10 {
+        first.push(app.register(registration(&s, n)).await.unwrap().id);
+    }
+
+    // 60 registrations and 6 cancellations of seat holders, all at once.
+    let mut registering = Vec::new();
+    for n in 100..160 {
+        let client = app.client.clone();
+        let req = registration(&s, n);
+        registering.push(tokio::spawn(async move { client.clone().register(req).await }));
+    }
+    let mut cancelling = Vec::new();
+    for id in first.iter().take(6) {
+        let client = app.client.clone();
+        let id = id.clone();
+        cancelling.push(tokio::spawn(async move {
+            client.clone().cancel_registration(RegistrationIdRequest { id }).await
+        }));
+    }
+    for t in registering {
+        t.await.unwrap().expect("every registration is accepted");
+    }
+    let mut promoted = 0;
+    for t in cancelling {
+        let r = t.await.unwrap().expect("every cancellation is accepted").into_inner();
+        promoted += usize::from(r.promoted.is_some());
+    }
+
+    // Seats are full (the waitlist is not empty), never beyond capacity, and nobody waits behind a
+    // later arrival who holds a seat.
+    let statuses = statuses_in_arrival_order(&app, &s).await;
+    let live: Vec<&String> = statuses.iter().filter(|st| *st != "cancelled").collect();
+    assert_eq!(live.len(), 64);
+    assert_eq!(live.iter().filter(|st| **st == "registered").count(), 10);
+    let first_waiting = live.iter().position(|st| *st == "waitlisted").unwrap();
+    assert!(
+        live[first_waiting..].iter().all(|st| *st == "waitlisted"),
+        "seats go in arrival order: {live:?}"
+    );
+    let session = &app.get(&a.id).await.sessions[0];
+    assert_eq!((session.registered, session.waitlisted), (10, 54));
+
+    // Every event saw at most `capacity` seats, and the session's versions follow one another.
+    let mut versions = Vec::new();
+    for subject in ["registered", "waitlisted", "cancelled", "promoted"] {
+        for p in app.payloads(&format!("activities.registration.{subject}")).await {
+            let e = RegistrationChanged::decode(p.as_slice()).unwrap();
+            assert!(e.registered <= e.capacity, "{} seats of {}", e.registered, e.capacity);
+            versions.push(e.meta.unwrap().aggregate_version);
+        }
+    }
+    versions.sort_unstable();
+    assert_eq!(versions, (1..=(70 + 6 + promoted as i64)).collect::<Vec<_>>());
+
+    // The counts kept on the session are the counts of its registrations.
+    let kept: (i32, i32, i32) =
+        sqlx::query_as("SELECT seated, waitlisted, cancelled FROM sessions WHERE id = $1::uuid")
+            .bind(&s)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(kept, (10, 54, 6));
+}
+
+#[tokio::test]
+async fn the_same_email_twice_in_one_burst_refuses_one_of_them_and_nobody_else() {
+    let app = spawn_app().await;
+    let a = app.scheduled_activity(5).await;
+    let s = a.sessions[0].id.clone();
+    let mut tasks = Vec::new();
+    for n in 0..30 {
+        let client = app.client.clone();
+        let mut req = registration(&s, n);
+        if n == 29 {
+            req.email = "personne3@exemple.fr".into();
+        }
+        tasks.push(tokio::spawn(async move { client.clone().register(req).await }));
+    }
+    let mut codes = Vec::new();
+    for t in tasks {
+        codes.push(t.await.unwrap().map(|_| ()).map_err(|s| s.code()));
+    }
+    assert_eq!(codes.iter().filter(|c| c.is_ok()).count(), 29);
+    assert_eq!(codes.iter().filter(|c| **c == Err(Code::AlreadyExists)).count(), 1);
+    let statuses = statuses_in_arrival_order(&app, &s).await;
+    assert_eq!(statuses.iter().filter(|st| *st == "registered").count(), 5);
+    assert_eq!(statuses.iter().filter(|st| *st == "waitlisted").count(), 24);
+    assert_eq!(app.events("activities.registration.registered").await, 5);
+    assert_eq!(app.events("activities.registration.waitlisted").await, 24);
+}
