@@ -514,33 +514,34 @@ async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<i64> {
 }
 
 /// Folds the search text and enqueues PartnerRegistered / PartnerUpdated for each changed partner.
-async fn publish(conn: &mut PgConnection, changed: &[(uuid::Uuid, bool)]) -> anyhow::Result<(i64, i64)> {
+async fn publish(
+    conn: &mut PgConnection,
+    changed: &[(crate::domain::partner::Partner, bool)],
+) -> anyhow::Result<(i64, i64)> {
     let (mut created, mut updated) = (0, 0);
     for chunk in changed.chunks(EVENT_BATCH) {
-        let ids: Vec<uuid::Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-        let partners = store::partners::get_many(conn, &ids)
+        // New rows got their folded text from staging; an update keeps the registry's own
+        // acronym when SIRENE has none, so fold again from the stored state.
+        let refolded: Vec<_> = chunk
+            .iter()
+            .filter(|(_, inserted)| !inserted)
+            .map(|(p, _)| (p.id, p.details.search_text()))
+            .collect();
+        store::partners::set_search_texts(conn, &refolded)
             .await
-            .context("reading the merged partners")?;
-        let inserted_ids: std::collections::HashSet<uuid::Uuid> =
-            chunk.iter().filter(|(_, ins)| *ins).map(|(id, _)| *id).collect();
-        let mut batch = Vec::with_capacity(partners.len());
-        for p in &partners {
-            let inserted = inserted_ids.contains(&p.id.0);
-            // New rows got their folded text from staging; an update keeps the registry's own
-            // acronym when SIRENE has none, so fold again from the stored state.
-            if !inserted {
-                store::partners::set_search_text(conn, p.id, &p.details.search_text())
-                    .await
-                    .context("folding the search text")?;
-            }
-            batch.push(if inserted {
-                created += 1;
-                events::partners::partner_registered(p)
-            } else {
-                updated += 1;
-                events::partners::partner_updated(p)
-            });
-        }
+            .context("folding the search texts")?;
+        let batch: Vec<_> = chunk
+            .iter()
+            .map(|(p, inserted)| {
+                if *inserted {
+                    created += 1;
+                    events::partners::partner_registered(p)
+                } else {
+                    updated += 1;
+                    events::partners::partner_updated(p)
+                }
+            })
+            .collect();
         platform::outbox::enqueue_many(conn, &batch)
             .await
             .context("enqueueing the partner events")?;

@@ -19,7 +19,7 @@ use crate::domain::{
 /// Name of the constraint that keeps SIRETs unique.
 pub const SIRET_UNIQUE: &str = "partners_siret_key";
 
-const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, created_at, updated_at, kind, acronym, \
+pub(super) const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, created_at, updated_at, kind, acronym, \
      rna, legal_category, sirene_ess, ess_family, naf_code, address_line, headcount_band, headcount_year, headcount, \
      esus_from, esus_until, themes, status, cress_member";
 
@@ -314,7 +314,7 @@ fn corrupt(table: &'static str, reason: String) -> StoreError {
 }
 
 /// Rows go back through the domain parsers: a row that fails them is corrupt, never a panic.
-fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
+pub(super) fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
     let bad = |what: &str| corrupt("partners", format!("{what} fails the domain rules"));
     let text = |c: &str| -> Result<Option<String>, StoreError> { Ok(row.try_get::<Option<String>, _>(c)?) };
     let id: Uuid = row.try_get("id")?;
@@ -379,12 +379,21 @@ pub async fn get_many(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Partn
     rows.iter().map(from_row).collect()
 }
 
-/// Rewrites the search text (after a bulk change that could not fold it in SQL).
-pub async fn set_search_text(conn: &mut PgConnection, id: PartnerId, text: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE partners SET search_text = $2 WHERE id = $1 AND search_text <> $2")
-        .bind(id.0)
-        .bind(text)
-        .execute(conn)
-        .await?;
+/// Rewrites the search texts that differ (after a bulk change that could not fold them in SQL),
+/// in one statement.
+pub async fn set_search_texts(conn: &mut PgConnection, texts: &[(PartnerId, String)]) -> Result<(), StoreError> {
+    if texts.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = texts.iter().map(|(id, _)| id.0).collect();
+    let folded: Vec<&str> = texts.iter().map(|(_, t)| t.as_str()).collect();
+    sqlx::query(
+        "UPDATE partners p SET search_text = t.text FROM UNNEST($1::uuid[], $2::text[]) AS t (id, text) \
+         WHERE p.id = t.id AND p.search_text <> t.text",
+    )
+    .bind(ids)
+    .bind(folded)
+    .execute(conn)
+    .await?;
     Ok(())
 }

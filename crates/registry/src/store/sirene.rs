@@ -6,7 +6,14 @@ use anyhow::Context as _;
 use sqlx::{PgConnection, Row as _};
 use uuid::Uuid;
 
-use crate::domain::sirene::{SireneEstablishment, SireneUnit};
+use super::{
+    StoreError,
+    partners::{self, COLUMNS},
+};
+use crate::domain::{
+    partner::Partner,
+    sirene::{SireneEstablishment, SireneUnit},
+};
 
 /// Creates the staging tables for this transaction.
 pub async fn create_staging(conn: &mut PgConnection) -> anyhow::Result<()> {
@@ -119,8 +126,9 @@ pub async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<Vec<Uuid>
 /// What the merge did.
 #[derive(Debug, Default)]
 pub struct Merged {
-    /// Partners created (`true`) or updated (`false`).
-    pub changed: Vec<(Uuid, bool)>,
+    /// Partners created (`true`) or updated (`false`), as they now stand (read from the merge's
+    /// own `RETURNING`, not read back).
+    pub changed: Vec<(Partner, bool)>,
     /// Establishments of ESS units in the staging tables.
     pub matched: i64,
 }
@@ -135,7 +143,7 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
     .fetch_one(&mut *conn)
     .await
     .context("counting the matched establishments")?;
-    let rows = sqlx::query(
+    let sql = format!(
         "WITH u AS (SELECT DISTINCT ON (siren) * FROM import_units ORDER BY siren), \
               e AS (SELECT DISTINCT ON (siret) * FROM import_establishments ORDER BY siret) \
          INSERT INTO partners AS p (id, siret, created_at, updated_at, name, commune_code, postal_code, departement_code, \
@@ -160,15 +168,16 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
              COALESCE(EXCLUDED.rna, p.rna), \
              EXCLUDED.legal_category, EXCLUDED.sirene_ess, EXCLUDED.ess_family, EXCLUDED.naf_code, \
              EXCLUDED.headcount_band, EXCLUDED.headcount_year) \
-         RETURNING p.id, (p.xmax = 0) AS inserted",
-    )
-    .fetch_all(&mut *conn)
-    .await
-    .context("merging the staged rows into partners")?;
+         RETURNING {COLUMNS}, (p.xmax = 0) AS inserted"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await
+        .context("merging the staged rows into partners")?;
     let changed = rows
         .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("inserted")?)))
-        .collect::<Result<_, sqlx::Error>>()
+        .map(|r| Ok((partners::from_row(r)?, r.try_get("inserted")?)))
+        .collect::<Result<_, StoreError>>()
         .context("reading the merge result")?;
     Ok(Merged { changed, matched })
 }
