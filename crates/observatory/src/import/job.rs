@@ -209,6 +209,7 @@ pub async fn run(
         .await
         .context("recording the import")?;
     platform::outbox::commit(tx).await.context("commit import")?;
+    analyze(pool, source).await;
     tracing::info!(
         rows = summary.rows,
         kept = summary.kept,
@@ -220,6 +221,20 @@ pub async fn run(
         summary,
         replaced,
     })
+}
+
+/// Refreshes the planner's statistics of the tables an import rewrote. A bulk import changes them
+/// faster than autovacuum notices: without statistics, the indicator queries' plans scanned every
+/// fact of the dataset (150 ms) instead of a few index pages (1 ms). The import has committed, so a
+/// failure here is logged and the figures stay right, only slower to query until autovacuum runs.
+async fn analyze(pool: &PgPool, source: Source) {
+    let sql = match source {
+        Source::SireneUnitesLegales => "ANALYZE sirene_legal_units",
+        _ => "ANALYZE facts, facts_rollup",
+    };
+    if let Err(e) = sqlx::query(sql).execute(pool).await {
+        tracing::warn!(error = ?e, "observatory.dataset.analyze_failed");
+    }
 }
 
 /// The legal units an establishments import joins to (same edition), and the year its facts take.

@@ -89,35 +89,48 @@ pub async fn cells(pool: &PgPool, q: &CubeQuery) -> Result<Vec<CubeCell>, sqlx::
     } else {
         territory_column(q.territory_level)
     };
-    let (table, level_filter) = if rollup {
-        ("facts_rollup", "AND level = $5")
-    } else {
-        ("facts", "AND $5::text IS NOT NULL")
-    };
-    let col_expr = col_col.unwrap_or("''");
     let mut not_null = vec![format!("{row_col} IS NOT NULL"), format!("{level_col} IS NOT NULL")];
     if let Some(c) = col_col {
         not_null.push(format!("{c} IS NOT NULL"));
     }
+    // Filters are written only when they filter, so that the statement's plan (generic after a
+    // few executions) can use them as index conditions: `cardinality($3) = 0 OR x = ANY($3)`
+    // cannot be one, and made every commune query scan all the dataset's facts.
+    let mut filters = String::new();
+    let mut next = 3;
+    if rollup {
+        filters.push_str(&format!(" AND level = ${next}"));
+        next += 1;
+    }
+    if !q.territory_codes.is_empty() {
+        filters.push_str(&format!(" AND {level_col} = ANY(${next})"));
+        next += 1;
+    }
+    if !q.families.is_empty() {
+        filters.push_str(&format!(" AND family = ANY(${next})"));
+    }
+    let table = if rollup { "facts_rollup" } else { "facts" };
+    let col_expr = col_col.unwrap_or("''");
     let sql = format!(
         "SELECT {row_col} AS r, {col_expr} AS c, sum(establishments)::bigint AS n, sum(employees)::text AS e, \
              sum(payroll)::text AS p, \
              CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees)::text END AS le, \
              CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll)::text END AS lp \
-         FROM {table} WHERE dataset_id = $1 AND year = $2 {level_filter} AND {} \
-             AND (cardinality($3::text[]) = 0 OR {level_col} = ANY($3)) \
-             AND (cardinality($4::text[]) = 0 OR family = ANY($4)) \
+         FROM {table} WHERE dataset_id = $1 AND year = $2{filters} AND {} \
          GROUP BY 1, 2",
         not_null.join(" AND ")
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(q.dataset_id)
-        .bind(q.year)
-        .bind(&q.territory_codes)
-        .bind(&q.families)
-        .bind(territory_column(q.territory_level))
-        .fetch_all(pool)
-        .await?;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(q.dataset_id).bind(q.year);
+    if rollup {
+        query = query.bind(territory_column(q.territory_level));
+    }
+    if !q.territory_codes.is_empty() {
+        query = query.bind(&q.territory_codes);
+    }
+    if !q.families.is_empty() {
+        query = query.bind(&q.families);
+    }
+    let rows = query.fetch_all(pool).await?;
     let dec = |s: Option<String>| -> Result<Option<Decimal>, sqlx::Error> {
         s.map(|s| s.parse::<Decimal>().map_err(|e| sqlx::Error::Decode(Box::new(e))))
             .transpose()
