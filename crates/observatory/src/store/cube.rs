@@ -47,23 +47,41 @@ pub struct CubeQuery {
     pub families: Vec<String>,
 }
 
+/// Memory for the rollup's grouping, for the import's transaction only: with the default 4 MB,
+/// PostgreSQL sorts the facts on disk by eight text columns (0.8 s for a SIRENE stock of 330,000
+/// facts) instead of hashing them in memory (0.1 s).
+const ROLLUP_WORK_MEM: &str = "SET LOCAL work_mem = '64MB'";
+
 /// Rebuilds the pre-summed levels of one dataset from its facts, in the import's transaction.
+/// Two steps: the facts are first summed without the commune (a SIRENE stock's 330,000 facts
+/// become some 17,000 rows), then those sums are spread over the four levels and summed again.
+/// Sums of sums are the same sums, and a largest contribution stays unknown (NULL) as soon as one
+/// fact lacks it, at either step.
 #[tracing::instrument(name = "observatory.store.refresh_rollup", skip_all)]
 pub async fn refresh_rollup(conn: &mut PgConnection, dataset_id: Uuid) -> Result<u64, sqlx::Error> {
     sqlx::query("DELETE FROM facts_rollup WHERE dataset_id = $1")
         .bind(dataset_id)
         .execute(&mut *conn)
         .await?;
+    sqlx::query(ROLLUP_WORK_MEM).execute(&mut *conn).await?;
     let done = sqlx::query(
         "INSERT INTO facts_rollup \
-         SELECT dataset_id, year, l.level, l.territory, family, na88, naf_section, sum(establishments), \
+         WITH base AS ( \
+             SELECT year, epci, departement, ancienne_region, region, family, na88, naf_section, \
+                 sum(establishments) AS establishments, sum(employees) AS employees, sum(payroll) AS payroll, \
+                 CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END \
+                     AS largest_employees, \
+                 CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END AS largest_payroll \
+             FROM facts WHERE dataset_id = $1 \
+             GROUP BY year, epci, departement, ancienne_region, region, family, na88, naf_section) \
+         SELECT $1, year, l.level, l.territory, family, na88, naf_section, sum(establishments), \
              sum(employees), sum(payroll), \
              CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END, \
              CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END \
-         FROM facts CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
+         FROM base CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
              ('ancienne_region', ancienne_region), ('region', region)) AS l (level, territory) \
-         WHERE dataset_id = $1 AND l.territory IS NOT NULL \
-         GROUP BY dataset_id, year, l.level, l.territory, family, na88, naf_section",
+         WHERE l.territory IS NOT NULL \
+         GROUP BY year, l.level, l.territory, family, na88, naf_section",
     )
     .bind(dataset_id)
     .execute(conn)
