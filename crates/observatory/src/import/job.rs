@@ -161,10 +161,7 @@ pub async fn run(
         if let Some(e) = unexpected {
             return Err(anyhow::Error::new(e).context("summing the establishments"));
         }
-        let facts = sums
-            .map(|(_, s)| s.into_facts())
-            .transpose()
-            .context("summing the establishments")?;
+        let facts = sums.map(|(_, s)| s.into_facts());
         Ok((parsed, facts))
     });
 

@@ -38,6 +38,13 @@ impl LegalUnitFamilies {
         )
     }
 
+    /// Adds one legal unit (see [`LegalUnitFamilies::new`]).
+    pub fn insert(&mut self, siren: &str, family: Family) {
+        if let Some(n) = siren_number(siren) {
+            self.0.insert(n, family);
+        }
+    }
+
     /// The family of `siren`'s legal unit, when it is in the ESS perimeter of the edition.
     pub fn family(&self, siren: &str) -> Option<Family> {
         self.0.get(&siren_number(siren)?).copied()
@@ -61,18 +68,56 @@ fn siren_number(siren: &str) -> Option<u32> {
 }
 
 /// One fact of a SIRENE establishments import: the establishments of one commune × family × NA88
-/// division, their estimated employees, and the largest one's (for the dominance rule).
+/// division, their estimated employees, and the largest one's (for the dominance rule). Borrowed
+/// from [`EstablishmentFacts`], so that writing a whole stock's facts allocates nothing per fact.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EstablishmentFact {
-    pub commune: String,
+pub struct EstablishmentFact<'a> {
+    pub commune: &'a str,
     pub epci: &'static str,
     pub departement: &'static str,
     pub family: Family,
-    pub na88: String,
+    pub na88: &'a str,
     pub naf_section: &'static str,
     pub establishments: i64,
     pub employees: Decimal,
     pub largest_employees: Decimal,
+}
+
+/// The facts of an import, sorted by commune, NA88 division and family (the order of the
+/// `facts_commune` index); some 48 bytes a fact.
+#[derive(Debug)]
+pub struct EstablishmentFacts(Vec<(FactKey, Sum)>);
+
+impl EstablishmentFacts {
+    /// Facts held.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The facts in order, with their territories and NAF section.
+    pub fn iter(&self) -> impl Iterator<Item = Result<EstablishmentFact<'_>, UnexpectedCode>> {
+        self.0.iter().map(|(k, s)| {
+            let commune = std::str::from_utf8(&k.commune).map_err(|_| UnexpectedCode)?;
+            let na88 = std::str::from_utf8(&k.na88).map_err(|_| UnexpectedCode)?;
+            let (departement, epci) = commune_of_basse_normandie(commune).ok_or(UnexpectedCode)?;
+            Ok(EstablishmentFact {
+                commune,
+                epci,
+                departement,
+                family: k.family,
+                na88,
+                naf_section: section_of_division(na88).ok_or(UnexpectedCode)?,
+                establishments: s.establishments,
+                employees: s.employees,
+                largest_employees: s.largest,
+            })
+        })
+    }
 }
 
 /// Compact key of a fact: communes of Basse-Normandie are five ASCII characters, NA88 divisions
@@ -132,28 +177,11 @@ impl EstablishmentSums {
         self.outside
     }
 
-    /// The facts, by commune, NA88 division and family (the order of the `facts_commune` index).
-    pub fn into_facts(self) -> Result<Vec<EstablishmentFact>, UnexpectedCode> {
+    /// The facts, sorted.
+    pub fn into_facts(self) -> EstablishmentFacts {
         let mut sums: Vec<(FactKey, Sum)> = self.sums.into_iter().collect();
         sums.sort_unstable_by_key(|(k, _)| *k);
-        sums.into_iter()
-            .map(|(k, s)| {
-                let commune = std::str::from_utf8(&k.commune).map_err(|_| UnexpectedCode)?;
-                let na88 = std::str::from_utf8(&k.na88).map_err(|_| UnexpectedCode)?;
-                let (departement, epci) = commune_of_basse_normandie(commune).ok_or(UnexpectedCode)?;
-                Ok(EstablishmentFact {
-                    commune: commune.to_owned(),
-                    epci,
-                    departement,
-                    family: k.family,
-                    na88: na88.to_owned(),
-                    naf_section: section_of_division(na88).ok_or(UnexpectedCode)?,
-                    establishments: s.establishments,
-                    employees: s.employees,
-                    largest_employees: s.largest,
-                })
-            })
-            .collect()
+        EstablishmentFacts(sums)
     }
 }
 
@@ -352,14 +380,15 @@ mod tests {
         .collect();
         assert_eq!(kept, [true, true, true, false, true]);
         assert_eq!(sums.outside(), 1);
-        let facts = sums.into_facts().unwrap();
+        let all = sums.into_facts();
+        let facts: Vec<EstablishmentFact<'_>> = all.iter().collect::<Result<_, _>>().unwrap();
         let got: Vec<_> = facts
             .iter()
             .map(|f| {
                 (
-                    f.commune.as_str(),
+                    f.commune,
                     f.family,
-                    f.na88.as_str(),
+                    f.na88,
                     f.establishments,
                     f.employees,
                     f.largest_employees,
