@@ -2,7 +2,7 @@
 //! registry-event consumer, outbox relay, health, and the public dashboard over HTTP. Used by
 //! `main` and by the tests.
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use ess_proto::observatory::v1::{
     action_plan_server::ActionPlanServer,
@@ -17,7 +17,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    config::{Config, ImportArgs, Settings, WebArgs},
+    config::{Config, CubeArgs, ImportArgs, Settings, WebArgs},
+    cube_cache::TableCache,
     events,
     grpc::ObservatoryService,
     plan::grpc::ActionPlanService,
@@ -34,6 +35,7 @@ pub struct App {
     host: Host,
     imports: ImportArgs,
     web: WebArgs,
+    cube: CubeArgs,
     /// The dashboard's bound port.
     http: TcpListener,
 }
@@ -51,7 +53,9 @@ impl App {
 
     /// Everything `main` reads: also binds the dashboard on `HTTP_ADDR`.
     pub async fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        Self::build_full(&settings.config, &settings.imports, &settings.web).await
+        let mut app = Self::build_full(&settings.config, &settings.imports, &settings.web).await?;
+        app.cube = settings.cube.clone();
+        Ok(app)
     }
 
     /// [`App::build`] with explicit import limits and dashboard settings.
@@ -62,6 +66,7 @@ impl App {
             host,
             imports: imports.clone(),
             web: web.clone(),
+            cube: CubeArgs::default(),
             http,
         })
     }
@@ -83,10 +88,12 @@ impl App {
 
     /// Serves gRPC and consumes events until `shutdown` is cancelled or a task fails.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
+        let cube_cache = Arc::new(TableCache::new(self.cube.cube_cache_cells));
         let observatory = ObservatoryServer::new(ObservatoryService::new(
             self.host.pool().clone(),
             self.imports.clone(),
             self.host.backbone().bus.clone(),
+            cube_cache.clone(),
         ))
         .max_decoding_message_size(self.host.limits().max_message_bytes)
         .max_encoding_message_size(self.host.limits().max_message_bytes);
@@ -101,6 +108,7 @@ impl App {
         let http = self.http;
         let web_state = WebState {
             pool: self.host.pool().clone(),
+            cube_cache,
         };
         let api = Api {
             health_services: vec![

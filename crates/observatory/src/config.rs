@@ -1,5 +1,6 @@
 //! The observatory's settings: the shared ones plus its gRPC address ([`Config`]), the import
-//! limits ([`ImportArgs`]) and the dashboard and resource centre ([`WebArgs`]). Read once in `main`
+//! limits ([`ImportArgs`]), the dashboard and resource centre ([`WebArgs`]) and the indicator
+//! cache ([`CubeArgs`]). Read once in `main`
 //! through [`Settings`].
 
 use std::net::SocketAddr;
@@ -68,7 +69,29 @@ impl WebArgs {
     }
 }
 
-/// Everything `main` reads: the service's [`Config`], the [`ImportArgs`] and the [`WebArgs`].
+/// The indicator cube's cache of computed tables (see `cube_cache`). Kept apart from [`Config`]
+/// for the same reason as [`ImportArgs`]; `App::build` uses the default.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CubeArgs {
+    /// Cells (margins included, about 100 bytes each) of computed indicator tables kept in memory,
+    /// per dataset import; 0 turns the cache off.
+    #[arg(long, env = "OBSERVATORY_CUBE_CACHE_CELLS", default_value_t = DEFAULT_CUBE_CACHE_CELLS)]
+    pub cube_cache_cells: usize,
+}
+
+/// Some 20 MB: thousands of département or EPCI tables, or two whole-territory commune × NA88 ones.
+pub const DEFAULT_CUBE_CACHE_CELLS: usize = 200_000;
+
+impl Default for CubeArgs {
+    fn default() -> Self {
+        Self {
+            cube_cache_cells: DEFAULT_CUBE_CACHE_CELLS,
+        }
+    }
+}
+
+/// Everything `main` reads: the service's [`Config`], the [`ImportArgs`], the [`WebArgs`] and the
+/// [`CubeArgs`].
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "observatory",
@@ -82,4 +105,6 @@ pub struct Settings {
     pub imports: ImportArgs,
     #[command(flatten)]
     pub web: WebArgs,
+    #[command(flatten)]
+    pub cube: CubeArgs,
 }

@@ -13,12 +13,14 @@
 //! - [`plan`]: the agreement's action plan and its progress (`ActionPlan` service).
 //! - [`report`]: the partnership's reports, rendered and published (`Reports` service).
 //! - [`charts`]: inline SVG charts, for the dashboard and the reports.
+//! - [`cube_cache`]: indicator tables already computed, per dataset import.
 //! - [`config`], [`app`]: settings, and building/running the service.
 
 pub mod access;
 pub mod app;
 pub mod charts;
 pub mod config;
+pub mod cube_cache;
 pub mod domain;
 pub mod events;
 pub mod grpc;

@@ -14,7 +14,7 @@ use super::{
 };
 
 /// What the rows or columns of a table are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dimension {
     Territory(TerritoryLevel),
     Family,

@@ -2,7 +2,7 @@
 //! checked into a query, the store sums the facts, the domain builds the table and applies secret
 //! statistique, and only then do figures leave the service.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
 use anyhow::Context as _;
 use ess_proto::observatory::v1 as pb;
@@ -13,6 +13,7 @@ use tonic::Status;
 
 use super::datasets::dataset;
 use crate::{
+    cube_cache::{TableCache, TableKey},
     domain::{
         confidentiality::{MIN_ESTABLISHMENTS, Secret},
         cube::{Dimension, Figures, IndicatorTable, SECRET_LABEL, evolution_percent, share_percent},
@@ -167,13 +168,33 @@ impl TryFrom<pb::QueryIndicatorsRequest> for Query {
     }
 }
 
-async fn table(pool: &PgPool, q: &Query, year: i32) -> Result<Option<(DatasetRow, IndicatorTable)>, QueryError> {
+/// The table `q` asks for, in `year`, from the dataset that answers it: from `cache` when this
+/// import of the dataset already answered the same question, else summed and suppressed here.
+async fn table(
+    pool: &PgPool,
+    cache: &TableCache,
+    q: &Query,
+    year: i32,
+) -> Result<Option<(DatasetRow, Arc<IndicatorTable>)>, QueryError> {
     let Some(ds) = datasets::dataset_for(pool, &q.sources, year)
         .await
         .context("choosing the dataset")?
     else {
         return Ok(None);
     };
+    let key = TableKey {
+        dataset_id: ds.id,
+        revision: ds.revision,
+        year,
+        rows: q.rows,
+        columns: q.columns,
+        level: q.level,
+        codes: q.codes.clone(),
+        families: q.families.clone(),
+    };
+    if let Some(t) = cache.get(&key) {
+        return Ok(Some((ds, t)));
+    }
     let cells = cube::cells(
         pool,
         &CubeQuery {
@@ -188,7 +209,14 @@ async fn table(pool: &PgPool, q: &Query, year: i32) -> Result<Option<(DatasetRow
     )
     .await
     .context("summing the facts")?;
-    Ok(Some((ds, IndicatorTable::build(q.rows, q.columns, &cells))))
+    let (rows, columns) = (q.rows, q.columns);
+    // Secondary suppression is CPU work that grows with the table: off the async workers.
+    let t = tokio::task::spawn_blocking(move || IndicatorTable::build(rows, columns, &cells))
+        .await
+        .context("applying secret statistique")?;
+    let t = Arc::new(t);
+    cache.insert(key, t.clone());
+    Ok(Some((ds, t)))
 }
 
 fn confidentiality(s: Secret) -> pb::Confidentiality {
@@ -226,15 +254,16 @@ fn signed(d: Decimal) -> String {
 /// Answers QueryIndicators; `unsuppressed` (staff) keeps the figures of secret cells.
 pub async fn query(
     pool: &PgPool,
+    cache: &TableCache,
     request: pb::QueryIndicatorsRequest,
     unsuppressed: bool,
 ) -> Result<pb::QueryIndicatorsResponse, QueryError> {
     let q = Query::try_from(request)?;
-    let Some((ds, t)) = table(pool, &q, q.year).await? else {
+    let Some((ds, t)) = table(pool, cache, &q, q.year).await? else {
         return Err(QueryError::NoData(q.year));
     };
     let before = match q.compare_year {
-        Some(y) => table(pool, &q, y).await?.map(|(_, t)| t),
+        Some(y) => table(pool, cache, &q, y).await?.map(|(_, t)| t),
         None => None,
     };
     let mut cells = Vec::with_capacity(t.cells.len());
@@ -289,7 +318,11 @@ pub async fn query(
 /// Answers GetEssShare: ESS employees (all families) over private employees, per territory. The
 /// ESS figure obeys the same secret as the territory × family table; a private figure built from
 /// fewer than 3 establishments hides the share too.
-pub async fn ess_share(pool: &PgPool, request: pb::GetEssShareRequest) -> Result<pb::GetEssShareResponse, QueryError> {
+pub async fn ess_share(
+    pool: &PgPool,
+    cache: &TableCache,
+    request: pb::GetEssShareRequest,
+) -> Result<pb::GetEssShareResponse, QueryError> {
     let mut v = Vec::new();
     let year = year(request.year, "year", &mut v);
     let level = match level(request.territory_level) {
@@ -320,9 +353,10 @@ pub async fn ess_share(pool: &PgPool, request: pb::GetEssShareRequest) -> Result
         sources: vec![Source::UrssafPriveDepartement],
         ..ess_q.clone()
     };
-    let (Some((ess_ds, ess)), Some((private_ds, private))) =
-        (table(pool, &ess_q, year).await?, table(pool, &private_q, year).await?)
-    else {
+    let (Some((ess_ds, ess)), Some((private_ds, private))) = (
+        table(pool, cache, &ess_q, year).await?,
+        table(pool, cache, &private_q, year).await?,
+    ) else {
         return Err(QueryError::NoData(year));
     };
     let private_by_code: BTreeMap<&str, &Figures> = private

@@ -7,6 +7,8 @@
 pub mod datasets;
 pub mod indicators;
 
+use std::sync::Arc;
+
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
 use ess_proto::observatory::v1::{
@@ -22,6 +24,7 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
     config::ImportArgs,
+    cube_cache::TableCache,
     domain::{
         activity::{attendance_label, axis_label, key_label, status_label},
         partner::{family_label, kind_label},
@@ -35,11 +38,18 @@ pub struct ObservatoryService {
     imports: ImportArgs,
     /// To recreate the durable consumers on a rebuild.
     bus: EventBus,
+    /// Indicator tables already computed, shared with the dashboard.
+    cube_cache: Arc<TableCache>,
 }
 
 impl ObservatoryService {
-    pub fn new(pool: PgPool, imports: ImportArgs, bus: EventBus) -> Self {
-        Self { pool, imports, bus }
+    pub fn new(pool: PgPool, imports: ImportArgs, bus: EventBus, cube_cache: Arc<TableCache>) -> Self {
+        Self {
+            pool,
+            imports,
+            bus,
+            cube_cache,
+        }
     }
 }
 
@@ -111,7 +121,7 @@ impl Observatory for ObservatoryService {
         request: Request<QueryIndicatorsRequest>,
     ) -> Result<Response<QueryIndicatorsResponse>, Status> {
         Ok(Response::new(
-            indicators::query(&self.pool, request.into_inner(), false).await?,
+            indicators::query(&self.pool, &self.cube_cache, request.into_inner(), false).await?,
         ))
     }
 
@@ -121,7 +131,7 @@ impl Observatory for ObservatoryService {
     ) -> Result<Response<QueryIndicatorsResponse>, Status> {
         // Staff and admin only: declared in `crate::access`, enforced by the auth layer.
         Ok(Response::new(
-            indicators::query(&self.pool, request.into_inner(), true).await?,
+            indicators::query(&self.pool, &self.cube_cache, request.into_inner(), true).await?,
         ))
     }
 
@@ -130,7 +140,7 @@ impl Observatory for ObservatoryService {
         request: Request<GetEssShareRequest>,
     ) -> Result<Response<GetEssShareResponse>, Status> {
         Ok(Response::new(
-            indicators::ess_share(&self.pool, request.into_inner()).await?,
+            indicators::ess_share(&self.pool, &self.cube_cache, request.into_inner()).await?,
         ))
     }
 

@@ -12,6 +12,7 @@ use super::{
 };
 use crate::{
     charts::{Bar, Series},
+    cube_cache::TableCache,
     domain::{
         activity::{axis_label, key_label},
         dataset::FIRST_YEAR,
@@ -547,7 +548,8 @@ async fn public_table(
     pool: &PgPool,
     request: pb::QueryIndicatorsRequest,
 ) -> anyhow::Result<Option<pb::QueryIndicatorsResponse>> {
-    match indicators::query(pool, request, false).await {
+    // Reports are rare and read each table once: no cache (a cache of zero cells keeps nothing).
+    match indicators::query(pool, &TableCache::new(0), request, false).await {
         Ok(r) => Ok(Some(r)),
         Err(QueryError::NoData(_)) => Ok(None),
         Err(QueryError::Invalid(v)) => Err(anyhow::anyhow!("invalid indicator query: {v:?}")),
@@ -648,6 +650,7 @@ pub async fn panorama(pool: &PgPool, year: i32, produced_on: NaiveDate) -> anyho
     for level in [pb::TerritoryLevel::Departement, pb::TerritoryLevel::AncienneRegion] {
         let share = indicators::ess_share(
             pool,
+            &TableCache::new(0),
             pb::GetEssShareRequest {
                 year,
                 territory_level: level as i32,

@@ -47,23 +47,41 @@ pub struct CubeQuery {
     pub families: Vec<String>,
 }
 
+/// Memory for the rollup's grouping, for the import's transaction only: with the default 4 MB,
+/// PostgreSQL sorts the facts on disk by eight text columns (0.8 s for a SIRENE stock of 330,000
+/// facts) instead of hashing them in memory (0.1 s).
+const ROLLUP_WORK_MEM: &str = "SET LOCAL work_mem = '64MB'";
+
 /// Rebuilds the pre-summed levels of one dataset from its facts, in the import's transaction.
+/// Two steps: the facts are first summed without the commune (a SIRENE stock's 330,000 facts
+/// become some 17,000 rows), then those sums are spread over the four levels and summed again.
+/// Sums of sums are the same sums, and a largest contribution stays unknown (NULL) as soon as one
+/// fact lacks it, at either step.
 #[tracing::instrument(name = "observatory.store.refresh_rollup", skip_all)]
 pub async fn refresh_rollup(conn: &mut PgConnection, dataset_id: Uuid) -> Result<u64, sqlx::Error> {
     sqlx::query("DELETE FROM facts_rollup WHERE dataset_id = $1")
         .bind(dataset_id)
         .execute(&mut *conn)
         .await?;
+    sqlx::query(ROLLUP_WORK_MEM).execute(&mut *conn).await?;
     let done = sqlx::query(
         "INSERT INTO facts_rollup \
-         SELECT dataset_id, year, l.level, l.territory, family, na88, naf_section, sum(establishments), \
+         WITH base AS ( \
+             SELECT year, epci, departement, ancienne_region, region, family, na88, naf_section, \
+                 sum(establishments) AS establishments, sum(employees) AS employees, sum(payroll) AS payroll, \
+                 CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END \
+                     AS largest_employees, \
+                 CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END AS largest_payroll \
+             FROM facts WHERE dataset_id = $1 \
+             GROUP BY year, epci, departement, ancienne_region, region, family, na88, naf_section) \
+         SELECT $1, year, l.level, l.territory, family, na88, naf_section, sum(establishments), \
              sum(employees), sum(payroll), \
              CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END, \
              CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END \
-         FROM facts CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
+         FROM base CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
              ('ancienne_region', ancienne_region), ('region', region)) AS l (level, territory) \
-         WHERE dataset_id = $1 AND l.territory IS NOT NULL \
-         GROUP BY dataset_id, year, l.level, l.territory, family, na88, naf_section",
+         WHERE l.territory IS NOT NULL \
+         GROUP BY year, l.level, l.territory, family, na88, naf_section",
     )
     .bind(dataset_id)
     .execute(conn)
@@ -89,35 +107,48 @@ pub async fn cells(pool: &PgPool, q: &CubeQuery) -> Result<Vec<CubeCell>, sqlx::
     } else {
         territory_column(q.territory_level)
     };
-    let (table, level_filter) = if rollup {
-        ("facts_rollup", "AND level = $5")
-    } else {
-        ("facts", "AND $5::text IS NOT NULL")
-    };
-    let col_expr = col_col.unwrap_or("''");
     let mut not_null = vec![format!("{row_col} IS NOT NULL"), format!("{level_col} IS NOT NULL")];
     if let Some(c) = col_col {
         not_null.push(format!("{c} IS NOT NULL"));
     }
+    // Filters are written only when they filter, so that the statement's plan (generic after a
+    // few executions) can use them as index conditions: `cardinality($3) = 0 OR x = ANY($3)`
+    // cannot be one, and made every commune query scan all the dataset's facts.
+    let mut filters = String::new();
+    let mut next = 3;
+    if rollup {
+        filters.push_str(&format!(" AND level = ${next}"));
+        next += 1;
+    }
+    if !q.territory_codes.is_empty() {
+        filters.push_str(&format!(" AND {level_col} = ANY(${next})"));
+        next += 1;
+    }
+    if !q.families.is_empty() {
+        filters.push_str(&format!(" AND family = ANY(${next})"));
+    }
+    let table = if rollup { "facts_rollup" } else { "facts" };
+    let col_expr = col_col.unwrap_or("''");
     let sql = format!(
         "SELECT {row_col} AS r, {col_expr} AS c, sum(establishments)::bigint AS n, sum(employees)::text AS e, \
              sum(payroll)::text AS p, \
              CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees)::text END AS le, \
              CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll)::text END AS lp \
-         FROM {table} WHERE dataset_id = $1 AND year = $2 {level_filter} AND {} \
-             AND (cardinality($3::text[]) = 0 OR {level_col} = ANY($3)) \
-             AND (cardinality($4::text[]) = 0 OR family = ANY($4)) \
+         FROM {table} WHERE dataset_id = $1 AND year = $2{filters} AND {} \
          GROUP BY 1, 2",
         not_null.join(" AND ")
     );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(q.dataset_id)
-        .bind(q.year)
-        .bind(&q.territory_codes)
-        .bind(&q.families)
-        .bind(territory_column(q.territory_level))
-        .fetch_all(pool)
-        .await?;
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(q.dataset_id).bind(q.year);
+    if rollup {
+        query = query.bind(territory_column(q.territory_level));
+    }
+    if !q.territory_codes.is_empty() {
+        query = query.bind(&q.territory_codes);
+    }
+    if !q.families.is_empty() {
+        query = query.bind(&q.families);
+    }
+    let rows = query.fetch_all(pool).await?;
     let dec = |s: Option<String>| -> Result<Option<Decimal>, sqlx::Error> {
         s.map(|s| s.parse::<Decimal>().map_err(|e| sqlx::Error::Decode(Box::new(e))))
             .transpose()

@@ -20,6 +20,9 @@ pub struct DatasetRow {
     pub first_year: Option<i32>,
     pub last_year: Option<i32>,
     pub imported_at: DateTime<Utc>,
+    /// Bumped by every import of `(source, edition)`: what was computed from one import is keyed by
+    /// `(id, revision)`, so a re-import never serves figures of the import it replaced.
+    pub revision: i64,
 }
 
 fn dataset(row: &PgRow) -> Result<DatasetRow, sqlx::Error> {
@@ -33,10 +36,11 @@ fn dataset(row: &PgRow) -> Result<DatasetRow, sqlx::Error> {
         first_year: row.try_get("first_year")?,
         last_year: row.try_get("last_year")?,
         imported_at: row.try_get("imported_at")?,
+        revision: row.try_get("revision")?,
     })
 }
 
-const COLUMNS: &str = "id, source, edition, rows_read, facts, first_year, last_year, imported_at";
+const COLUMNS: &str = "id, source, edition, rows_read, facts, first_year, last_year, imported_at, revision";
 
 /// Claims `(source, edition)` for an import in `conn`'s transaction (the row stays locked until
 /// commit) and deletes its previous facts. Returns the dataset id and whether it existed.
@@ -48,7 +52,7 @@ pub async fn begin_import(
 ) -> Result<(Uuid, bool), sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO datasets (id, source, edition) VALUES ($1, $2, $3) \
-         ON CONFLICT (source, edition) DO UPDATE SET source = EXCLUDED.source \
+         ON CONFLICT (source, edition) DO UPDATE SET revision = datasets.revision + 1 \
          RETURNING id, (xmax <> 0) AS replaced",
     )
     .bind(Uuid::now_v7())

@@ -14,7 +14,7 @@ pub mod reports;
 pub mod resources;
 pub mod territory;
 
-use std::net::SocketAddr;
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context as _;
 use axum::{
@@ -28,10 +28,14 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument as _;
 
+use crate::cube_cache::TableCache;
+
 /// What every handler needs.
 #[derive(Clone)]
 pub struct WebState {
     pub pool: PgPool,
+    /// Shared with the gRPC API: both answer from the same computed tables.
+    pub cube_cache: Arc<TableCache>,
 }
 
 /// Why a page could not be served. The public reads a fixed French text; the log gets the chain.

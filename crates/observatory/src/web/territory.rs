@@ -245,6 +245,7 @@ pub async fn page_handler(
     let key = optional(
         indicators::query(
             &state.pool,
+            &state.cube_cache,
             key_figures_request(level, territory.code(), year, compare),
             false,
         )
@@ -254,6 +255,7 @@ pub async fn page_handler(
         TerritoryLevel::Departement | TerritoryLevel::AncienneRegion | TerritoryLevel::Region => optional(
             indicators::ess_share(
                 &state.pool,
+                &state.cube_cache,
                 pb::GetEssShareRequest {
                     year,
                     territory_level: proto_level(level) as i32,
@@ -266,8 +268,15 @@ pub async fn page_handler(
     };
     render_key_figures(&mut main, &territory, year, compare, key.as_ref(), share.as_ref());
 
-    let sectors =
-        optional(indicators::query(&state.pool, sectors_request(level, territory.code(), year), false).await)?;
+    let sectors = optional(
+        indicators::query(
+            &state.pool,
+            &state.cube_cache,
+            sectors_request(level, territory.code(), year),
+            false,
+        )
+        .await,
+    )?;
     render_sectors(&mut main, year, sectors.as_ref());
 
     let mut points = Vec::new();
@@ -275,7 +284,15 @@ pub async fn page_handler(
         let t = if *y == year {
             key.clone()
         } else {
-            optional(indicators::query(&state.pool, key_figures_request(level, territory.code(), *y, 0), false).await)?
+            optional(
+                indicators::query(
+                    &state.pool,
+                    &state.cube_cache,
+                    key_figures_request(level, territory.code(), *y, 0),
+                    false,
+                )
+                .await,
+            )?
         };
         points.push((*y, t.and_then(|t| territory_total(&t, territory.code()))));
     }

@@ -256,3 +256,91 @@ async fn the_public_reads_published_cells_but_never_the_unsuppressed_ones() {
         .unwrap_err();
     assert_eq!(denied.code(), tonic::Code::PermissionDenied);
 }
+
+/// The text of the dashboard's Calvados page cell for the associations' employees.
+async fn calvados_associations_on_the_dashboard(app: &TestApp) -> String {
+    let html = crate::http::get(app.http_addr, "/territoires/departement/14")
+        .await
+        .text();
+    let at = html
+        .find("data-cle=\"associations:salaries\"")
+        .expect("the associations cell");
+    let start = at + html[at..].find('>').unwrap() + 1;
+    html[start..start + html[start..].find('<').unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn a_reimported_edition_is_answered_with_its_new_figures_not_the_remembered_ones() {
+    let app = app_with_2023().await;
+    let mut client = app.client.clone();
+    let query = || by_territory_and_family(&["14", "50"]);
+    let first = client.query_indicators(query()).await.unwrap().into_inner();
+    let again = client.query_indicators(query()).await.unwrap().into_inner();
+    assert_eq!(first, again, "the same question gets the same table");
+    assert_eq!(
+        employees(cell(&first, "Calvados", "Associations")),
+        Decimal::new(152345, 1)
+    );
+    let page_before = calvados_associations_on_the_dashboard(&app).await;
+    assert!(page_before.starts_with("15"), "{page_before}");
+
+    let corrected = String::from_utf8(ESS.to_vec()).unwrap().replace("15234.5", "16000");
+    let report = app
+        .import_ok("urssaf-ess-departement", "2024", corrected.as_bytes())
+        .await;
+    assert!(report.replaced);
+
+    let after = client.query_indicators(query()).await.unwrap().into_inner();
+    assert_eq!(
+        employees(cell(&after, "Calvados", "Associations")),
+        Decimal::from(16000)
+    );
+    assert_eq!(
+        employees(cell(&after, "Ensemble", "Associations")) - employees(cell(&first, "Ensemble", "Associations")),
+        Decimal::new(7655, 1),
+        "the margins are the new import's too"
+    );
+    // The dashboard answers from the same remembered tables: it changes with the import too.
+    let page_after = calvados_associations_on_the_dashboard(&app).await;
+    assert!(page_after.starts_with("16"), "{page_after}");
+}
+
+#[tokio::test]
+async fn filters_on_families_and_territories_select_the_same_cells_at_every_level() {
+    let app = app_with_2023().await;
+    let mut client = app.client.clone();
+    let filtered = client
+        .query_indicators(QueryIndicatorsRequest {
+            families: vec!["associations".into()],
+            ..by_territory_and_family(&["50"])
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let labels = |hs: &[ess_proto::observatory::v1::Heading]| hs.iter().map(|h| h.label.clone()).collect::<Vec<_>>();
+    assert_eq!(labels(&filtered.rows), ["Manche", "Ensemble"]);
+    assert_eq!(labels(&filtered.columns), ["Associations", "Ensemble"]);
+    let whole = client
+        .query_indicators(by_territory_and_family(&[]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        employees(cell(&filtered, "Manche", "Associations")),
+        employees(cell(&whole, "Manche", "Associations"))
+    );
+}
+
+#[tokio::test]
+async fn an_import_leaves_fresh_planner_statistics_on_the_facts() {
+    let app = spawn_app().await;
+    app.import_ok("urssaf-ess-departement", "2024", ESS).await;
+    let analyzed: Vec<String> = sqlx::query_scalar(
+        "SELECT relname::text FROM pg_stat_user_tables \
+         WHERE relname IN ('facts', 'facts_rollup') AND last_analyze IS NOT NULL ORDER BY 1",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(analyzed, ["facts", "facts_rollup"]);
+}

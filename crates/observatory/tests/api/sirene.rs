@@ -65,3 +65,68 @@ async fn ess_establishments_of_the_territory_become_estimated_facts_by_epci_and_
     // One establishment holds 34.5 / 40 = 86 % > 85 %: secret by dominance.
     assert_eq!(assoc.confidentiality, Confidentiality::SecretPrimary as i32);
 }
+
+/// The rollup recomputed in one step from the facts, as `facts_rollup` held it before the
+/// two-step build: every level, every sum, the largest contributions.
+const ROLLUP_IN_ONE_STEP: &str = "SELECT dataset_id, year, l.level, l.territory, family, na88, naf_section, \
+        sum(establishments), sum(employees), sum(payroll), \
+        CASE WHEN bool_and(largest_employees IS NOT NULL) THEN max(largest_employees) END, \
+        CASE WHEN bool_and(largest_payroll IS NOT NULL) THEN max(largest_payroll) END \
+    FROM facts CROSS JOIN LATERAL (VALUES ('epci', epci), ('departement', departement), \
+        ('ancienne_region', ancienne_region), ('region', region)) AS l (level, territory) \
+    WHERE l.territory IS NOT NULL \
+    GROUP BY dataset_id, year, l.level, l.territory, family, na88, naf_section";
+
+async fn rollup_differences(app: &crate::helpers::TestApp) -> (i64, i64) {
+    let count = |sql: String| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    (
+        count(format!(
+            "SELECT count(*) FROM (({ROLLUP_IN_ONE_STEP}) EXCEPT SELECT * FROM facts_rollup) d"
+        ))
+        .await,
+        count(format!(
+            "SELECT count(*) FROM (SELECT * FROM facts_rollup EXCEPT ({ROLLUP_IN_ONE_STEP})) d"
+        ))
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn importing_the_same_sirene_edition_twice_changes_nothing_and_the_rollup_matches_the_facts() {
+    let app = spawn_app().await;
+    app.import_ok("sirene-unites-legales", "2025-01", UNITS).await;
+    app.import_ok("sirene-etablissements", "2025-01", ESTABLISHMENTS).await;
+    // A source with payroll and no largest contributions, beside SIRENE's estimates.
+    app.import_ok(
+        "urssaf-ess-departement",
+        "2024",
+        include_bytes!("fixtures/ess_departement_2023.csv"),
+    )
+    .await;
+    let facts = app.facts().await;
+    let rollup: i64 = sqlx::query_scalar("SELECT count(*) FROM facts_rollup")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(rollup > 0);
+    assert_eq!(rollup_differences(&app).await, (0, 0));
+
+    let again = app.import_ok("sirene-etablissements", "2025-01", ESTABLISHMENTS).await;
+
+    assert!(again.replaced);
+    assert_eq!(app.facts().await, facts);
+    let rollup_again: i64 = sqlx::query_scalar("SELECT count(*) FROM facts_rollup")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(rollup_again, rollup);
+    assert_eq!(rollup_differences(&app).await, (0, 0));
+}
