@@ -22,6 +22,7 @@ use axum::{
     http::{StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::get,
+    serve::ListenerExt as _,
 };
 use sqlx::PgPool;
 use tokio::net::TcpListener;
@@ -134,6 +135,12 @@ pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 
 /// Serves the dashboard until `shutdown` is cancelled, then lets in-flight requests finish.
 pub async fn serve(listener: TcpListener, state: WebState, shutdown: CancellationToken) -> anyhow::Result<()> {
+    // TCP_NODELAY, as for the gRPC servers (platform::grpc): no Nagle delay on a response's last write.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::warn!(error = %e, "observatory.web.nodelay_failed");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await

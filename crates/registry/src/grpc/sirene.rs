@@ -374,9 +374,10 @@ async fn run(
         current: Bytes::new(),
     };
     let parser = tokio::task::spawn_blocking(move || parse_file(reader, UNIT_REQUIRED, sirene::unit, out));
+    let mut copy = store::sirene::start_units(&mut tx).await.map_err(internal)?;
     while let Some(msg) = rx.recv().await {
         match msg {
-            Parsed::Rows(rows) => store::sirene::copy_units(&mut tx, &rows).await.map_err(internal)?,
+            Parsed::Rows(rows) => store::sirene::send_units(&mut copy, &rows).await.map_err(internal)?,
             Parsed::Bad { line, reason } => {
                 report_bad(&progress, &mut counts, SireneFile::UnitesLegales, line, reason).await;
             }
@@ -385,6 +386,10 @@ async fn run(
             }
         }
     }
+    copy.finish()
+        .await
+        .context("finishing COPY import_units")
+        .map_err(internal)?;
     let (units_read, units_kept) = parser
         .await
         .context("the units parser")
@@ -408,6 +413,7 @@ async fn run(
         )
     });
     let mut closed_rows = 0i64;
+    let mut copy = store::sirene::start_establishments(&mut tx).await.map_err(internal)?;
     while let Some(msg) = rx.recv().await {
         match msg {
             Parsed::Rows(rows) => {
@@ -419,12 +425,9 @@ async fn run(
                     }
                 }
                 closed_rows += closed.len() as i64;
-                store::sirene::copy_establishments(&mut tx, &active)
+                store::sirene::send_establishments(&mut copy, &active, &closed)
                     .await
                     .map_err(internal)?;
-                if !closed.is_empty() {
-                    store::sirene::copy_closed(&mut tx, &closed).await.map_err(internal)?;
-                }
             }
             Parsed::Bad { line, reason } => {
                 report_bad(&progress, &mut counts, SireneFile::Etablissements, line, reason).await;
@@ -434,6 +437,10 @@ async fn run(
             }
         }
     }
+    copy.finish()
+        .await
+        .context("finishing COPY import_establishments")
+        .map_err(internal)?;
     let (etab_read, etab_kept) = parser
         .await
         .context("the establishments parser")
