@@ -154,17 +154,34 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
     .fetch_one(&mut *conn)
     .await
     .context("counting the matched establishments")?;
+    // Rows that would change nothing are left out before the insert: `ON CONFLICT DO UPDATE …
+    // WHERE` locks every conflicting row even when its WHERE is false, so a re-import of an
+    // unchanged stock used to write a lock into each of its partners (1.9 s of a 2.9 s re-import
+    // of 120,000 rows). The upsert keeps its own guard for rows that changed in between.
     let sql = format!(
         "WITH u AS (SELECT DISTINCT ON (siren) * FROM import_units ORDER BY siren), \
-              e AS (SELECT DISTINCT ON (siret) * FROM import_establishments WHERE NOT closed ORDER BY siret) \
+              e AS (SELECT DISTINCT ON (siret) * FROM import_establishments WHERE NOT closed ORDER BY siret), \
+              incoming AS ( \
+                SELECT e.candidate_id, e.siret, u.name, e.commune_code, e.postal_code, e.departement_code, \
+                    e.epci_code, u.acronym, u.rna, u.legal_category, u.sirene_ess, u.ess_family, \
+                    COALESCE(e.naf_code, u.naf_code) AS naf_code, COALESCE(e.naf_section, u.naf_section) AS naf_section, \
+                    e.headcount_band, e.headcount_year, u.search_text \
+                FROM e JOIN u ON u.siren = e.siren), \
+              changed AS ( \
+                SELECT i.* FROM incoming i LEFT JOIN partners old ON old.siret = i.siret::char(14) \
+                WHERE old.id IS NULL OR (old.status = 'active' AND (old.name, old.commune_code, old.postal_code, \
+                    old.acronym, old.rna, old.legal_category, old.sirene_ess, old.ess_family, old.naf_code, \
+                    old.headcount_band, old.headcount_year) IS DISTINCT FROM (i.name, i.commune_code, i.postal_code, \
+                    COALESCE(i.acronym, old.acronym), COALESCE(i.rna, old.rna), i.legal_category, i.sirene_ess, \
+                    i.ess_family, i.naf_code, i.headcount_band, i.headcount_year))) \
          INSERT INTO partners AS p (id, siret, created_at, updated_at, name, commune_code, postal_code, departement_code, \
              epci_code, kind, acronym, rna, legal_category, sirene_ess, ess_family, naf_code, naf_section, headcount_band, \
              headcount_year, search_text, version) \
-         SELECT e.candidate_id, e.siret, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()), u.name, \
-             e.commune_code, e.postal_code, e.departement_code, e.epci_code, 'ess_enterprise', u.acronym, u.rna, \
-             u.legal_category, u.sirene_ess, u.ess_family, COALESCE(e.naf_code, u.naf_code), \
-             COALESCE(e.naf_section, u.naf_section), e.headcount_band, e.headcount_year, u.search_text, 1 \
-         FROM e JOIN u ON u.siren = e.siren \
+         SELECT c.candidate_id, c.siret, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()), c.name, \
+             c.commune_code, c.postal_code, c.departement_code, c.epci_code, 'ess_enterprise', c.acronym, c.rna, \
+             c.legal_category, c.sirene_ess, c.ess_family, c.naf_code, c.naf_section, c.headcount_band, \
+             c.headcount_year, c.search_text, 1 \
+         FROM changed c \
          ON CONFLICT (siret) DO UPDATE SET name = EXCLUDED.name, commune_code = EXCLUDED.commune_code, \
              postal_code = EXCLUDED.postal_code, departement_code = EXCLUDED.departement_code, \
              epci_code = EXCLUDED.epci_code, acronym = COALESCE(EXCLUDED.acronym, p.acronym), \
