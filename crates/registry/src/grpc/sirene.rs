@@ -521,26 +521,29 @@ async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<i64> {
 }
 
 /// Folds the search text and enqueues PartnerRegistered / PartnerUpdated for each changed partner.
-async fn publish(
-    conn: &mut PgConnection,
-    changed: &[(crate::domain::partner::Partner, bool)],
-) -> anyhow::Result<(i64, i64)> {
+async fn publish(conn: &mut PgConnection, changed: &[(uuid::Uuid, bool)]) -> anyhow::Result<(i64, i64)> {
     let (mut created, mut updated) = (0, 0);
     for chunk in changed.chunks(EVENT_BATCH) {
+        let ids: Vec<uuid::Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+        let partners = store::partners::get_many(conn, &ids)
+            .await
+            .context("reading the merged partners")?;
+        let inserted: std::collections::HashSet<uuid::Uuid> =
+            chunk.iter().filter(|(_, ins)| *ins).map(|(id, _)| *id).collect();
         // New rows got their folded text from staging; an update keeps the registry's own
         // acronym when SIRENE has none, so fold again from the stored state.
-        let refolded: Vec<_> = chunk
+        let refolded: Vec<_> = partners
             .iter()
-            .filter(|(_, inserted)| !inserted)
-            .map(|(p, _)| (p.id, p.details.search_text()))
+            .filter(|p| !inserted.contains(&p.id.0))
+            .map(|p| (p.id, p.details.search_text()))
             .collect();
         store::partners::set_search_texts(conn, &refolded)
             .await
             .context("folding the search texts")?;
-        let batch: Vec<_> = chunk
+        let batch: Vec<_> = partners
             .iter()
-            .map(|(p, inserted)| {
-                if *inserted {
+            .map(|p| {
+                if inserted.contains(&p.id.0) {
                     created += 1;
                     events::partners::partner_registered(p)
                 } else {

@@ -19,7 +19,7 @@ use crate::domain::{
 /// Name of the constraint that keeps SIRETs unique.
 pub const SIRET_UNIQUE: &str = "partners_siret_key";
 
-pub(super) const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, created_at, updated_at, kind, acronym, \
+const COLUMNS: &str = "id, name, siret, commune_code, postal_code, version, created_at, updated_at, kind, acronym, \
      rna, legal_category, sirene_ess, ess_family, naf_code, address_line, headcount_band, headcount_year, headcount, \
      esus_from, esus_until, themes, status, cress_member";
 
@@ -314,7 +314,7 @@ fn corrupt(table: &'static str, reason: String) -> StoreError {
 }
 
 /// Rows go back through the domain parsers: a row that fails them is corrupt, never a panic.
-pub(super) fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
+fn from_row(row: &PgRow) -> Result<Partner, StoreError> {
     let bad = |what: &str| corrupt("partners", format!("{what} fails the domain rules"));
     let text = |c: &str| -> Result<Option<String>, StoreError> { Ok(row.try_get::<Option<String>, _>(c)?) };
     let id: Uuid = row.try_get("id")?;

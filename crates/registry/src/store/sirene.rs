@@ -6,14 +6,7 @@ use anyhow::Context as _;
 use sqlx::{PgConnection, Row as _, postgres::PgCopyIn};
 use uuid::Uuid;
 
-use super::{
-    StoreError,
-    partners::{self, COLUMNS},
-};
-use crate::domain::{
-    partner::Partner,
-    sirene::{SireneEstablishment, SireneUnit},
-};
+use crate::domain::sirene::{SireneEstablishment, SireneUnit};
 
 /// Creates the staging tables for this transaction.
 pub async fn create_staging(conn: &mut PgConnection) -> anyhow::Result<()> {
@@ -136,9 +129,10 @@ pub async fn archive_closed(conn: &mut PgConnection) -> anyhow::Result<Vec<Uuid>
 /// What the merge did.
 #[derive(Debug, Default)]
 pub struct Merged {
-    /// Partners created (`true`) or updated (`false`), as they now stand (read from the merge's
-    /// own `RETURNING`, not read back).
-    pub changed: Vec<(Partner, bool)>,
+    /// Partners created (`true`) or updated (`false`). Ids only: the partners are read back a
+    /// page at a time to build their events, so memory does not grow with the changes (returning
+    /// whole rows here saved no time and took the registry's peak RSS from 40 to 166 MiB).
+    pub changed: Vec<(Uuid, bool)>,
     /// Establishments of ESS units in the staging tables.
     pub matched: i64,
 }
@@ -158,7 +152,7 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
     // WHERE` locks every conflicting row even when its WHERE is false, so a re-import of an
     // unchanged stock used to write a lock into each of its partners (1.9 s of a 2.9 s re-import
     // of 120,000 rows). The upsert keeps its own guard for rows that changed in between.
-    let sql = format!(
+    let rows = sqlx::query(
         "WITH u AS (SELECT DISTINCT ON (siren) * FROM import_units ORDER BY siren), \
               e AS (SELECT DISTINCT ON (siret) * FROM import_establishments WHERE NOT closed ORDER BY siret), \
               incoming AS ( \
@@ -196,16 +190,15 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
              COALESCE(EXCLUDED.rna, p.rna), \
              EXCLUDED.legal_category, EXCLUDED.sirene_ess, EXCLUDED.ess_family, EXCLUDED.naf_code, \
              EXCLUDED.headcount_band, EXCLUDED.headcount_year) \
-         RETURNING {COLUMNS}, (p.xmax = 0) AS inserted"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .fetch_all(&mut *conn)
+         RETURNING p.id, (p.xmax = 0) AS inserted",
+    )
+    .fetch_all(&mut *conn)
         .await
         .context("merging the staged rows into partners")?;
     let changed = rows
         .iter()
-        .map(|r| Ok((partners::from_row(r)?, r.try_get("inserted")?)))
-        .collect::<Result<_, StoreError>>()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("inserted")?)))
+        .collect::<Result<_, sqlx::Error>>()
         .context("reading the merge result")?;
     Ok(Merged { changed, matched })
 }
