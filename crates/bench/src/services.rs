@@ -103,6 +103,11 @@ impl Environment {
         let dashboard_addr = format!("127.0.0.1:{}", free_port()?);
         let mut observatory_env = env(&names[1], free_port()?);
         observatory_env.push(("HTTP_ADDR".to_owned(), dashboard_addr.clone()));
+        // `OBSERVATORY_CUBE_CACHE_CELLS=0 bench --only import` measures the indicator queries
+        // without the observatory's table cache (the bench asks the same questions in turn).
+        if let Ok(cells) = std::env::var("OBSERVATORY_CUBE_CACHE_CELLS") {
+            observatory_env.push(("OBSERVATORY_CUBE_CACHE_CELLS".to_owned(), cells));
+        }
         let observatory = spawn(args, "observatory", observatory_env).await?;
         let mut activities_env = env(&names[3], free_port()?);
         activities_env.push(("REGISTRY_URL".to_owned(), registry.url.clone()));
