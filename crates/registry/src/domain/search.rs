@@ -9,25 +9,29 @@ use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfd().filter(|c| !is_combining_mark(*c)) {
+    // Lower case after the decomposition, and marks dropped after lower-casing: "ẞ" lowers to
+    // "ß" and "İ" to "i" + a combining dot, which must fold like the lower-case letters do.
+    let letters = text
+        .nfd()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !is_combining_mark(*c));
+    for c in letters {
         let expanded: &str = match c {
-            'œ' | 'Œ' => "oe",
-            'æ' | 'Æ' => "ae",
+            'œ' => "oe",
+            'æ' => "ae",
             'ß' => "ss",
             _ => "",
         };
-        if !expanded.is_empty() {
+        if !expanded.is_empty() || c.is_alphanumeric() {
             if pending_space && !out.is_empty() {
                 out.push(' ');
             }
             pending_space = false;
-            out.push_str(expanded);
-        } else if c.is_alphanumeric() {
-            if pending_space && !out.is_empty() {
-                out.push(' ');
+            if expanded.is_empty() {
+                out.push(c);
+            } else {
+                out.push_str(expanded);
             }
-            pending_space = false;
-            out.extend(c.to_lowercase());
         } else {
             pending_space = true;
         }
@@ -47,6 +51,8 @@ mod tests {
         assert!(fold("Association des Amis du Théâtre").contains(&fold("THEATRE")));
         assert_eq!(fold("  SCOP -- Égalité  "), "scop egalite");
         assert_eq!(fold(""), "");
+        assert_eq!(fold("GROẞE STRAẞE"), "grosse strasse");
+        assert_eq!(fold("İZMİR"), "izmir");
     }
 
     proptest! {
