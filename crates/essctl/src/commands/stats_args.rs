@@ -97,7 +97,7 @@ pub struct EssShareArgs {
     /// Year of the figures.
     #[arg(long)]
     pub year: i32,
-    /// Département, former region or region.
+    /// EPCI (ESS employees estimated from SIRENE), département, former region or region.
     #[arg(long, value_enum, default_value_t = LevelArg::Departement)]
     pub level: LevelArg,
     /// Keep only these territories (repeat, or comma-separate).

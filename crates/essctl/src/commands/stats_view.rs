@@ -148,10 +148,10 @@ impl From<pb::GetEssShareResponse> for SharesView {
                         ess_employees: opt(&s.ess_employees),
                         private_employees: opt(&s.private_employees),
                         share_percent: opt(&s.share_percent),
-                        status: if s.note.is_empty() {
-                            "publié".into()
-                        } else {
-                            SECRET.into()
+                        status: match (s.note.is_empty(), s.ess_estimated) {
+                            (true, false) => "publié".into(),
+                            (true, true) => "publié (ESS estimée, SIRENE)".into(),
+                            (false, _) => SECRET.into(),
                         },
                     }
                 })

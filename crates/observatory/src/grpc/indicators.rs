@@ -315,7 +315,8 @@ pub async fn query(
     })
 }
 
-/// Answers GetEssShare: ESS employees (all families) over private employees, per territory. The
+/// Answers GetEssShare: ESS employees (all families) over private employees, per territory (by
+/// EPCI, the ESS employees are SIRENE's estimate, flagged as such). The
 /// ESS figure obeys the same secret as the territory × family table; a private figure built from
 /// fewer than 3 establishments hides the share too.
 pub async fn ess_share(
@@ -325,14 +326,28 @@ pub async fn ess_share(
 ) -> Result<pb::GetEssShareResponse, QueryError> {
     let mut v = Vec::new();
     let year = year(request.year, "year", &mut v);
-    let level = match level(request.territory_level) {
-        Some(l @ (TerritoryLevel::Departement | TerritoryLevel::AncienneRegion | TerritoryLevel::Region)) => l,
+    // URSSAF publishes ESS figures by département; below, the numerator is the SIRENE estimate.
+    let (level, ess_source, private_source, estimated) = match level(request.territory_level) {
+        Some(l @ (TerritoryLevel::Departement | TerritoryLevel::AncienneRegion | TerritoryLevel::Region)) => {
+            (l, Source::UrssafEssDepartement, Source::UrssafPriveDepartement, false)
+        }
+        Some(TerritoryLevel::Epci) => (
+            TerritoryLevel::Epci,
+            Source::SireneEtablissements,
+            Source::UrssafPriveEpci,
+            true,
+        ),
         _ => {
             v.push(FieldViolation::new(
                 "territory_level",
-                "must be département, former region or region",
+                "must be EPCI, département, former region or region",
             ));
-            TerritoryLevel::Departement
+            (
+                TerritoryLevel::Departement,
+                Source::UrssafEssDepartement,
+                Source::UrssafPriveDepartement,
+                false,
+            )
         }
     };
     if !v.is_empty() {
@@ -346,11 +361,11 @@ pub async fn ess_share(
         level,
         codes: request.territory_codes.iter().map(|c| c.trim().to_owned()).collect(),
         families: vec![],
-        sources: vec![Source::UrssafEssDepartement],
+        sources: vec![ess_source],
     };
     let private_q = Query {
         columns: None,
-        sources: vec![Source::UrssafPriveDepartement],
+        sources: vec![private_source],
         ..ess_q.clone()
     };
     let (Some((ess_ds, ess)), Some((private_ds, private))) = (
@@ -407,6 +422,7 @@ pub async fn ess_share(
                 } else {
                     SECRET_LABEL.to_owned()
                 },
+                ess_estimated: estimated,
             })
         })
         .collect();

@@ -1,7 +1,9 @@
 //! SIRENE stock imports: legal units, then establishments joined to them; employment estimated
 //! from headcount bands; the ESS perimeter and the excluded activities.
 
-use ess_proto::observatory::v1::{Confidentiality, Dimension, QueryIndicatorsRequest, TerritoryLevel};
+use ess_proto::observatory::v1::{
+    Confidentiality, Dimension, GetEssShareRequest, QueryIndicatorsRequest, TerritoryLevel,
+};
 use tonic::Code;
 
 use crate::helpers::spawn_app;
@@ -64,6 +66,48 @@ async fn ess_establishments_of_the_territory_become_estimated_facts_by_epci_and_
     );
     // One establishment holds 34.5 / 40 = 86 % > 85 %: secret by dominance.
     assert_eq!(assoc.confidentiality, Confidentiality::SecretPrimary as i32);
+}
+
+#[tokio::test]
+async fn the_ess_share_by_epci_divides_the_sirene_estimate_by_the_private_sector() {
+    let app = spawn_app().await;
+    app.import_ok("sirene-unites-legales", "2025-01", UNITS).await;
+    app.import_ok("sirene-etablissements", "2025-01", ESTABLISHMENTS).await;
+    let private = "region;ancienne_region;epci;annee;code_region;code_ancienne_region;code_epci;\
+                   nombre_d_etablissements;effectifs_salaries_moyens;masse_salariale\n\
+                   Normandie;Basse-Normandie;CU Caen la Mer;2025;28;25;200065597;3000;1984;61000000\n";
+    app.import_ok("urssaf-prive-epci", "2026", private.as_bytes()).await;
+
+    let share = app
+        .client
+        .clone()
+        .get_ess_share(GetEssShareRequest {
+            year: 2025,
+            territory_level: TerritoryLevel::Epci as i32,
+            territory_codes: vec![],
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let got: Vec<_> = share
+        .shares
+        .iter()
+        .map(|s| {
+            (
+                s.territory.as_ref().unwrap().code.as_str(),
+                s.ess_employees.as_str(),
+                s.private_employees.as_str(),
+                s.share_percent.as_str(),
+                s.ess_estimated,
+            )
+        })
+        .collect();
+    // By hand: ESS of Caen la Mer estimated from the bands: associations 34.5 + 1.5 + 4 = 40, the
+    // SCOP 7.5 (03: 6–9), the ESS SAS 14.5 (11: 10–19): 62 over 5 establishments (the largest
+    // holds 34.5 / 62 = 56 %: published). 62 / 1984 = 3.125 % → 3.13 (half away from zero).
+    assert_eq!(got, [("200065597", "62", "1984", "3.13", true)]);
+    assert_eq!(share.ess_dataset.unwrap().source, "sirene-etablissements");
+    assert_eq!(share.private_dataset.unwrap().source, "urssaf-prive-epci");
 }
 
 /// The rollup recomputed in one step from the facts, as `facts_rollup` held it before the
