@@ -58,6 +58,40 @@ fn now() -> chrono::DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
+/// The partner fields that `CreatePartnerRequest` and `UpdatePartnerRequest` share (two proto
+/// messages with the same field names), as a `PartnerInput`; violations of the enum fields go to
+/// `$violations`. `$esus` is the request's `esus` (or its default), which the input borrows.
+macro_rules! partner_input {
+    ($req:expr, $esus:expr, $violations:expr) => {{
+        let kind = convert::kind("kind", $req.kind)
+            .map_err(|e| $violations.push(e))
+            .ok()
+            .flatten();
+        let sirene_ess = convert::sirene_ess("sirene_ess", $req.sirene_ess)
+            .map_err(|e| $violations.push(e))
+            .ok()
+            .flatten();
+        PartnerInput {
+            name: &$req.name,
+            commune_code: &$req.commune_code,
+            postal_code: &$req.postal_code,
+            kind,
+            acronym: &$req.acronym,
+            rna: &$req.rna,
+            legal_category: &$req.legal_category,
+            sirene_ess,
+            naf_code: &$req.naf_code,
+            address_line: &$req.address_line,
+            headcount_band: &$req.headcount_band,
+            headcount_year: $req.headcount_year,
+            headcount: $req.headcount,
+            esus_approved_on: &$esus.approved_on,
+            esus_expires_on: &$esus.expires_on,
+            themes: &$req.themes,
+        }
+    }};
+}
+
 fn parse_id(field: &str, raw: &str) -> Result<PartnerId, Violation> {
     PartnerId::parse(raw).map_err(|r| Violation::new(field, r))
 }
@@ -91,33 +125,8 @@ impl PartnerRegistryService {
     #[tracing::instrument(name = "registry.partners.create", skip_all, fields(ess.partner.id))]
     async fn create_partner(&self, req: CreatePartnerRequest) -> Result<ProtoPartner, CreatePartnerError> {
         let mut early = Vec::new();
-        let kind = convert::kind("kind", req.kind)
-            .map_err(|v| early.push(v))
-            .ok()
-            .flatten();
-        let sirene_ess = convert::sirene_ess("sirene_ess", req.sirene_ess)
-            .map_err(|v| early.push(v))
-            .ok()
-            .flatten();
         let esus = req.esus.clone().unwrap_or_default();
-        let input = PartnerInput {
-            name: &req.name,
-            commune_code: &req.commune_code,
-            postal_code: &req.postal_code,
-            kind,
-            acronym: &req.acronym,
-            rna: &req.rna,
-            legal_category: &req.legal_category,
-            sirene_ess,
-            naf_code: &req.naf_code,
-            address_line: &req.address_line,
-            headcount_band: &req.headcount_band,
-            headcount_year: req.headcount_year,
-            headcount: req.headcount,
-            esus_approved_on: &esus.approved_on,
-            esus_expires_on: &esus.expires_on,
-            themes: &req.themes,
-        };
+        let input = partner_input!(req, esus, early);
         let contacts = req
             .contacts
             .iter()
@@ -182,32 +191,9 @@ impl PartnerRegistryService {
     async fn update_partner(&self, req: UpdatePartnerRequest) -> Result<ProtoPartner, ChangeError> {
         let mut v = Vec::new();
         let id = parse_id("id", &req.id).map_err(|e| v.push(e)).ok();
-        let kind = convert::kind("kind", req.kind).map_err(|e| v.push(e)).ok().flatten();
-        let sirene_ess = convert::sirene_ess("sirene_ess", req.sirene_ess)
-            .map_err(|e| v.push(e))
-            .ok()
-            .flatten();
         let esus = req.esus.clone().unwrap_or_default();
-        let details = PartnerDetails::parse(&PartnerInput {
-            name: &req.name,
-            commune_code: &req.commune_code,
-            postal_code: &req.postal_code,
-            kind,
-            acronym: &req.acronym,
-            rna: &req.rna,
-            legal_category: &req.legal_category,
-            sirene_ess,
-            naf_code: &req.naf_code,
-            address_line: &req.address_line,
-            headcount_band: &req.headcount_band,
-            headcount_year: req.headcount_year,
-            headcount: req.headcount,
-            esus_approved_on: &esus.approved_on,
-            esus_expires_on: &esus.expires_on,
-            themes: &req.themes,
-        })
-        .map_err(|e| v.extend(e))
-        .ok();
+        let input = partner_input!(req, esus, v);
+        let details = PartnerDetails::parse(&input).map_err(|e| v.extend(e)).ok();
         let (Some(id), Some(details)) = (id, details) else {
             return Err(ChangeError::Invalid(v));
         };
