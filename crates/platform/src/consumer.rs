@@ -334,13 +334,7 @@ impl<H: Handler> Consumer<H> {
         {
             return Together::NotTried;
         }
-        if let Err(e) = crate::outbox::commit(tx).await {
-            // Nothing of the batch is kept: every message that was applied must be retried.
-            let e = anyhow::Error::new(e).context("commit consumer batch");
-            for r in results.iter_mut().filter(|r| r.is_ok()) {
-                *r = Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")));
-            }
-        }
+        commit_batch(tx, &mut results).await;
         Together::Done(results)
     }
 
@@ -375,13 +369,7 @@ impl<H: Handler> Consumer<H> {
                     };
                     results.push(result);
                 }
-                if let Err(e) = crate::outbox::commit(tx).await {
-                    // Nothing of the batch is kept: every message that was applied must be retried.
-                    let e = anyhow::Error::new(e).context("commit consumer batch");
-                    for r in results.iter_mut().filter(|r| r.is_ok()) {
-                        *r = Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")));
-                    }
-                }
+                commit_batch(tx, &mut results).await;
             }
         }
         results
@@ -538,6 +526,17 @@ impl<H: Handler> Consumer<H> {
 
 /// Adds one to the consumer's counter for a rare outcome (applied events are counted by
 /// `processed_events` itself).
+/// Commits a batch's transaction. If the commit fails, nothing of the batch is kept: every message
+/// that was applied becomes a transient failure, to be retried.
+async fn commit_batch(tx: sqlx::Transaction<'_, sqlx::Postgres>, results: &mut [Result<Outcome, HandlerError>]) {
+    if let Err(e) = crate::outbox::commit(tx).await {
+        let e = anyhow::Error::new(e).context("commit consumer batch");
+        for r in results.iter_mut().filter(|r| r.is_ok()) {
+            *r = Err(HandlerError::Transient(anyhow::anyhow!("{e:#}")));
+        }
+    }
+}
+
 async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome, n: i64) -> Result<(), sqlx::Error> {
     let sql = match outcome {
         Outcome::Duplicate => {

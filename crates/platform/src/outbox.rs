@@ -30,6 +30,13 @@ use crate::{
     telemetry::TraceHeaders,
 };
 
+/// The head of every insert into the outbox (one column list for the three ways of writing it).
+macro_rules! outbox_insert {
+    () => {
+        "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate)"
+    };
+}
+
 /// Wakes every relay running in this process (each waits on it between rounds).
 static RELAY_WAKE: Notify = Notify::const_new();
 
@@ -67,20 +74,17 @@ pub struct NewEvent {
 /// [`commit`] so that the relay publishes it at once.
 pub async fn enqueue(conn: &mut PgConnection, event: &NewEvent) -> Result<(), sqlx::Error> {
     let trace = TraceHeaders::current();
-    sqlx::query(
-        "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(event.event_id)
-    .bind(event.subject)
-    .bind(event.event_type)
-    .bind(&event.payload)
-    .bind(&event.aggregate_id)
-    .bind(event.aggregate_version)
-    .bind(trace.traceparent)
-    .bind(trace.tracestate)
-    .execute(&mut *conn)
-    .await?;
+    sqlx::query(concat!(outbox_insert!(), " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
+        .bind(event.event_id)
+        .bind(event.subject)
+        .bind(event.event_type)
+        .bind(&event.payload)
+        .bind(&event.aggregate_id)
+        .bind(event.aggregate_version)
+        .bind(trace.traceparent)
+        .bind(trace.tracestate)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -92,9 +96,7 @@ pub async fn enqueue(conn: &mut PgConnection, event: &NewEvent) -> Result<(), sq
 /// `rows_affected()` is 1 when the event was enqueued. Call [`wake_relays`] after it succeeds.
 pub fn push_enqueue(statement: &mut QueryBuilder<Postgres>, event: &NewEvent, source: &str) {
     let trace = TraceHeaders::current();
-    statement.push(
-        " INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) SELECT ",
-    );
+    statement.push(concat!(" ", outbox_insert!(), " SELECT "));
     let mut values = statement.separated(", ");
     values.push_bind(event.event_id);
     values.push_bind(event.subject);
@@ -149,13 +151,13 @@ async fn insert_many<'a>(
         parents.push(t.traceparent.as_deref());
         states.push(t.tracestate.as_deref());
     }
-    sqlx::query(
-        "INSERT INTO outbox (event_id, subject, event_type, payload, aggregate_id, aggregate_version, traceparent, tracestate) \
-         SELECT e.id, e.subject, e.type, e.payload, e.aggregate, e.version, e.traceparent, e.tracestate \
+    sqlx::query(concat!(
+        outbox_insert!(),
+        " SELECT e.id, e.subject, e.type, e.payload, e.aggregate, e.version, e.traceparent, e.tracestate \
          FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::text[], $6::int8[], $7::text[], $8::text[]) \
              WITH ORDINALITY AS e (id, subject, type, payload, aggregate, version, traceparent, tracestate, ord) \
-         ORDER BY e.ord",
-    )
+         ORDER BY e.ord"
+    ))
     .bind(ids)
     .bind(subjects)
     .bind(types)
