@@ -1,7 +1,12 @@
-//! The registry's scenarios of issue 3: a SIRENE stock import (synthetic, in INSEE's layout, over
-//! the real communes, legal categories and NAF codes; valid SIREN and SIRET check digits) that
-//! creates about 100,000 partners, against `COPY` of the same establishments file; then filtered
-//! `ListPartners` over those partners, one filter at a time (p99 target 20 ms).
+//! The registry's scenarios of issue 3, over synthetic SIRENE stocks in INSEE's layout (the real
+//! communes, legal categories and NAF codes; valid SIREN and SIRET check digits), each against
+//! `COPY` of the same establishments file:
+//! - a national stock, shaped like INSEE's files: every département, closed establishments,
+//!   mostly companies outside the ESS, so that a few thousand rows become partners;
+//! - a worst case, where almost every row becomes a new partner (about 114,000), then the same
+//!   files again (the monthly re-import where nothing changed);
+//! then filtered `ListPartners` over those partners, one filter at a time (p99 target 20 ms), at
+//! 8 clients and at half of that rate.
 
 use std::{
     io::{BufWriter, Write as _},
@@ -23,7 +28,7 @@ use tonic::transport::Endpoint;
 
 use crate::{
     Args,
-    load::closed_loop,
+    load::{IN_FLIGHT, closed_loop, open_loop},
     scenarios::{Row, ratio},
     services::Environment,
     stock::{CHUNK, COMMUNES_CSV, NAF_CSV, column, copy_baseline, luhn_digit, whole},
@@ -32,6 +37,12 @@ use crate::{
 /// Legal units in the generated stock; each has one or two establishments.
 const UNITS: u64 = 100_000;
 const ESTABLISHMENTS: u64 = 120_000;
+
+/// The national stock: units and establishments of every département. In INSEE's stocks,
+/// Calvados, Manche and Orne hold about 2 % of the establishments, and most rows are companies
+/// outside the ESS or establishments closed long ago.
+const NATIONAL_UNITS: u64 = 600_000;
+const NATIONAL_ESTABLISHMENTS: u64 = 1_000_000;
 
 /// Legal categories of the ESS families with their ESS flag (the last one: a commercial ESS company).
 const CATEGORIES: [(&str, &str); 6] = [
@@ -44,7 +55,11 @@ const CATEGORIES: [(&str, &str); 6] = [
 ];
 
 fn siren(u: u64) -> String {
-    let body = format!("{:08}", 30_000_000 + u);
+    numbered_siren(30_000_000, u)
+}
+
+fn numbered_siren(first: u64, u: u64) -> String {
+    let body = format!("{:08}", first + u);
     format!("{body}{}", luhn_digit(&body))
 }
 
@@ -88,6 +103,66 @@ fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         let nic = 10 + e / UNITS;
         let state = if e % 20 == 19 { "F" } else { "A" };
         let commune = communes[(e * 31 % communes.len() as u64) as usize];
+        let naf = nafs[(e * 13 % nafs.len() as u64) as usize];
+        writeln!(out, "{s},{nic:05},{},{state},{commune},{naf},11", siret(&s, nic))?;
+    }
+    out.flush()?;
+    Ok((units_path, establishments_path))
+}
+
+/// The national stock (see [`NATIONAL_ESTABLISHMENTS`]): one unit in twelve is in the ESS, one
+/// establishment in 45 is in Basse-Normandie (a real commune), the others in a commune code of
+/// another département; four in ten are closed.
+fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    std::fs::create_dir_all(dir)?;
+    let communes = column(COMMUNES_CSV, 0);
+    let nafs = column(NAF_CSV, 0);
+    let elsewhere: Vec<u64> = (1..=95).filter(|d| ![14, 20, 50, 61].contains(d)).collect();
+    let siren = |u: u64| numbered_siren(50_000_000, u);
+    let units_path = dir.join("StockUniteLegale.csv");
+    let mut units = BufWriter::new(std::fs::File::create(&units_path)?);
+    writeln!(
+        units,
+        "siren,denominationUniteLegale,sigleUniteLegale,categorieJuridiqueUniteLegale,activitePrincipaleUniteLegale,\
+         etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
+    )?;
+    for u in 0..NATIONAL_UNITS {
+        let (category, flag) = if u % 12 == 0 {
+            CATEGORIES[(u / 12 % CATEGORIES.len() as u64) as usize]
+        } else {
+            ("5710", "N")
+        };
+        let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
+        let state = if u % 10 == 9 { "C" } else { "A" };
+        writeln!(
+            units,
+            "{},ENTREPRISE NATIONALE {u},,{category},{naf},{state},{flag}",
+            siren(u)
+        )?;
+    }
+    units.flush()?;
+
+    let establishments_path = dir.join("StockEtablissement.csv");
+    let mut out = BufWriter::new(std::fs::File::create(&establishments_path)?);
+    writeln!(
+        out,
+        "siren,nic,siret,etatAdministratifEtablissement,codeCommuneEtablissement,activitePrincipaleEtablissement,\
+         trancheEffectifsEtablissement"
+    )?;
+    for e in 0..NATIONAL_ESTABLISHMENTS {
+        let unit = e * 7 % NATIONAL_UNITS;
+        let s = siren(unit);
+        let nic = 10 + e / NATIONAL_UNITS;
+        let state = if (e * 3 + 1) % 10 < 4 { "F" } else { "A" };
+        let commune = if e % 45 == 0 {
+            communes[(e / 45 % communes.len() as u64) as usize].to_owned()
+        } else {
+            format!(
+                "{:02}{:03}",
+                elsewhere[(e % elsewhere.len() as u64) as usize],
+                1 + e % 400
+            )
+        };
         let naf = nafs[(e * 13 % nafs.len() as u64) as usize];
         writeln!(out, "{s},{nic:05},{},{state},{commune},{naf},11", siret(&s, nic))?;
     }
@@ -152,6 +227,13 @@ fn listings() -> Vec<(&'static str, ListPartnersRequest)> {
             },
         ),
         (
+            "by text (a word every partner has)",
+            ListPartnersRequest {
+                query: "structure de mesure".into(),
+                ..base.clone()
+            },
+        ),
+        (
             "by family and département",
             ListPartnersRequest {
                 ess_family: EssFamily::Association as i32,
@@ -186,14 +268,44 @@ fn listings() -> Vec<(&'static str, ListPartnersRequest)> {
 }
 
 pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result<Vec<Row>> {
-    let dir = args.out.join("sirene-registry");
-    let (units, establishments) = tokio::task::spawn_blocking(move || generate(&dir)).await??;
     let channel = Endpoint::from_shared(env.registry.url.clone())?
         .connect()
         .await
         .context("registry")?;
     let channel = platform::grpc::with_token(channel, &env.token);
     let sirene = SireneImportClient::new(channel.clone());
+
+    // The national stock, the case of the issue's target.
+    let dir = args.out.join("sirene-registry-national");
+    let (units, establishments) = tokio::task::spawn_blocking(move || generate_national(&dir)).await??;
+    let (elapsed, created) = import(&sirene, &units, &establishments).await?;
+    let copy = copy_baseline(raw, "raw_sirene_national", 7, &establishments).await?;
+    let platform = whole(NATIONAL_ESTABLISHMENTS, elapsed);
+    let baseline = whole(NATIONAL_ESTABLISHMENTS, copy);
+    eprintln!(
+        "registry SIRENE import, national stock: {NATIONAL_ESTABLISHMENTS} rows in {:.2} s ({} rows/s, {created} partners created) / COPY {:.2} s",
+        elapsed.as_secs_f64(),
+        platform.rate_per_s,
+        copy.as_secs_f64()
+    );
+    let mut rows = vec![Row {
+        scenario: format!(
+            "registry SIRENE import, national stock ({NATIONAL_ESTABLISHMENTS} establishment rows and \
+             {NATIONAL_UNITS} units of every département, {created} partners created)"
+        ),
+        platform_path: "ImportSirene stream: parse and keep the ESS units and the establishments of 14, 50 and 61, \
+                        COPY to staging, one set-based upsert, an event per partner"
+            .into(),
+        ratio_pct: ratio(&platform, &baseline),
+        platform,
+        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
+        baseline: Some(baseline),
+        target: "≥ 50,000 rows/s".into(),
+    }];
+
+    // The worst case: every row a new partner.
+    let dir = args.out.join("sirene-registry");
+    let (units, establishments) = tokio::task::spawn_blocking(move || generate(&dir)).await??;
     let (elapsed, created) = import(&sirene, &units, &establishments).await?;
     let copy = copy_baseline(raw, "raw_sirene_etablissements", 7, &establishments).await?;
     let platform = whole(ESTABLISHMENTS, elapsed);
@@ -204,7 +316,7 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
         platform.rate_per_s,
         copy.as_secs_f64()
     );
-    let mut rows = vec![Row {
+    rows.push(Row {
         scenario: format!("registry SIRENE import ({ESTABLISHMENTS} establishment rows, {created} partners created)"),
         platform_path: "ImportSirene stream: parse, COPY to staging, one set-based upsert, an event per partner".into(),
         ratio_pct: ratio(&platform, &baseline),
@@ -212,7 +324,7 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
         baseline_path: "COPY of the same establishments file into a table of text columns".into(),
         baseline: Some(baseline.clone()),
         target: "≥ 50,000 rows/s".into(),
-    }];
+    });
     // The monthly case: the next stock file, where almost nothing changed. The same files again:
     // every row parsed, staged and compared, nothing written, no event.
     let (again, created_again) = import(&sirene, &units, &establishments).await?;
@@ -262,8 +374,20 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
     let client = PartnerRegistryClient::new(channel);
     for (name, request) in listings() {
         let request = Arc::new(request);
-        let c = client.clone();
+        let (c, r) = (client.clone(), request.clone());
         let listing = closed_loop(8, args.duration, move |_| {
+            let (mut c, r) = (c.clone(), r.clone());
+            async move {
+                c.list_partners((*r).clone()).await?;
+                Ok(())
+            }
+        })
+        .await;
+        // At 8 clients on 2 cores a request mostly waits for the others; at half of that rate
+        // the p99 is the listing's own.
+        let half = (listing.rate_per_s / 2.0).max(1.0);
+        let c = client.clone();
+        let at_half = open_loop(half, args.duration, IN_FLIGHT, move |_| {
             let (mut c, r) = (c.clone(), request.clone());
             async move {
                 c.list_partners((*r).clone()).await?;
@@ -272,18 +396,23 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
         })
         .await;
         eprintln!(
-            "listing {name} over {partners} partners: {} /s, p99 {} ms",
-            listing.rate_per_s, listing.p99_ms
+            "listing {name} over {partners} partners: {} /s, p99 {} ms; p99 at {half}/s: {} ms",
+            listing.rate_per_s, listing.p99_ms, at_half.p99_ms
         );
-        rows.push(Row {
-            scenario: format!("ListPartners {name}, over {partners} partners, 8 clients"),
-            platform_path: "ListPartners, first page of 50 (ordered by name)".into(),
-            ratio_pct: None,
-            platform: listing,
-            baseline_path: "—".into(),
-            baseline: None,
-            target: "p99 < 20 ms".into(),
-        });
+        for (load, figures) in [
+            ("8 clients".to_owned(), listing),
+            (format!("open loop at half that rate ({half}/s)"), at_half),
+        ] {
+            rows.push(Row {
+                scenario: format!("ListPartners {name}, over {partners} partners, {load}"),
+                platform_path: "ListPartners, first page of 50 (ordered by name)".into(),
+                ratio_pct: None,
+                platform: figures,
+                baseline_path: "—".into(),
+                baseline: None,
+                target: "p99 < 20 ms".into(),
+            });
+        }
     }
     Ok(rows)
 }

@@ -1,6 +1,7 @@
 //! Search keys: text folded so that "theatre" finds "Théâtre" and "OEUVRE" finds "Œuvre".
 //! The same fold is applied to what is stored and to what is searched, in Rust, so the database
-//! needs no `unaccent` dictionary; a trigram index (`pg_trgm`) serves substring searches.
+//! needs no `unaccent` dictionary. The folded words are indexed as they are (`search_words`, a
+//! word index): a search finds the names in which the folded query starts at a word.
 
 use unicode_normalization::{UnicodeNormalization as _, char::is_combining_mark};
 

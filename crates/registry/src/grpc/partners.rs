@@ -35,7 +35,10 @@ use crate::{
         siret::{Siren, Siret},
     },
     events,
-    store::{self, StoreError, partners::ListQuery},
+    store::{
+        self, StoreError,
+        partners::{ListQuery, LookupKey},
+    },
 };
 
 /// Page size when the caller gives none, and the most a page of partners may hold (less than the
@@ -232,26 +235,14 @@ impl PartnerRegistryService {
 
     #[tracing::instrument(name = "registry.partners.lookup", skip_all)]
     async fn lookup_partners(&self, req: LookupPartnersRequest) -> Result<Vec<ProtoPartner>, ReadError> {
-        let (siren, siret) = match req.key {
-            Some(Key::Siren(raw)) => {
-                let s =
-                    Siren::parse(&raw).map_err(|e| ReadError::Invalid(vec![Violation::new("siren", e.to_string())]))?;
-                (Some(s.as_str().to_owned()), None)
-            }
-            Some(Key::Siret(raw)) => {
-                let s =
-                    Siret::parse(&raw).map_err(|e| ReadError::Invalid(vec![Violation::new("siret", e.to_string())]))?;
-                (None, Some(s.as_str().to_owned()))
-            }
-            None => {
-                return Err(ReadError::Invalid(vec![Violation::new(
-                    "key",
-                    "a SIREN or a SIRET is required",
-                )]));
-            }
+        let invalid = |field: &'static str, e: String| ReadError::Invalid(vec![Violation::new(field, e)]);
+        let key = match req.key {
+            Some(Key::Siren(raw)) => LookupKey::Siren(Siren::parse(&raw).map_err(|e| invalid("siren", e.to_string()))?),
+            Some(Key::Siret(raw)) => LookupKey::Siret(Siret::parse(&raw).map_err(|e| invalid("siret", e.to_string()))?),
+            None => return Err(invalid("key", "a SIREN or a SIRET is required".into())),
         };
         let mut conn = self.pool.acquire().await.context("acquire lookup_partners")?;
-        let found = store::partners::lookup(&mut conn, siren.as_deref(), siret.as_deref())
+        let found = store::partners::lookup(&mut conn, &key)
             .await
             .context("looking partners up")?;
         Ok(found.iter().map(convert::partner).collect())

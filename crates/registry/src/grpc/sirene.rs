@@ -465,7 +465,7 @@ async fn run(
     let committing = started.elapsed() - staged - merging - eventing;
     // A bulk import can change the table's shape faster than autovacuum notices: without fresh
     // statistics the planner sorts every partner of a département for a page of 50; and the rows
-    // left in the trigram index's pending list (up to 4 MB, scanned linearly by every text
+    // left in the word index's pending list (up to 4 MB, scanned linearly by every text
     // search until autovacuum comes) made text searches 10 times slower. VACUUM does both.
     if created + updated > 0
         && let Err(e) = sqlx::query("VACUUM (ANALYZE) partners").execute(&pool).await

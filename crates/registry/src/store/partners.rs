@@ -13,7 +13,7 @@ use crate::domain::{
     location::Location,
     nomenclature::{LegalCategory, NafCode, NafFilter},
     partner::{Headcount, Partner, PartnerDetails, PartnerId, PartnerKind, PartnerName, PartnerStatus, Rna},
-    siret::Siret,
+    siret::{Siren, Siret},
 };
 
 /// Name of the constraint that keeps SIRETs unique.
@@ -201,20 +201,25 @@ fn contact_from_row(id: Uuid, r: &PgRow) -> Result<Contact, StoreError> {
     .map_err(|v| corrupt("partner_contacts", format!("{} invalid field(s)", v.len())))
 }
 
-/// Partners by SIREN (every establishment) or SIRET (at most one), without contacts.
+/// What a look-up searches by: a SIREN (every establishment of the unit) or a SIRET (at most one).
+#[derive(Debug, Clone)]
+pub enum LookupKey {
+    Siren(Siren),
+    Siret(Siret),
+}
+
+/// Partners by SIREN or SIRET, without contacts, in SIRET order.
 #[tracing::instrument(name = "registry.store.lookup_partners", skip_all)]
-pub async fn lookup(
-    conn: &mut PgConnection,
-    siren: Option<&str>,
-    siret: Option<&str>,
-) -> Result<Vec<Partner>, StoreError> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM partners WHERE ($1::text IS NULL OR siren = $1) AND ($2::text IS NULL OR siret = $2) \
-         ORDER BY siret"
-    );
+pub async fn lookup(conn: &mut PgConnection, key: &LookupKey) -> Result<Vec<Partner>, StoreError> {
+    // A SIREN is the range of the SIRETs it starts, read from the SIRETs' unique index.
+    let (first, last) = match key {
+        LookupKey::Siren(siren) => (format!("{}00000", siren.as_str()), format!("{}99999", siren.as_str())),
+        LookupKey::Siret(siret) => (siret.as_str().to_owned(), siret.as_str().to_owned()),
+    };
+    let sql = format!("SELECT {COLUMNS} FROM partners WHERE siret BETWEEN $1 AND $2 ORDER BY siret");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(siren)
-        .bind(siret)
+        .bind(first)
+        .bind(last)
         .fetch_all(conn)
         .await?;
     rows.iter().map(from_row).collect()
@@ -223,7 +228,8 @@ pub async fn lookup(
 /// What a list asks for; every filter is optional.
 #[derive(Debug, Clone, Default)]
 pub struct ListQuery {
-    /// Folded text (domain::search::fold), searched as a substring of the folded name and acronym.
+    /// Folded text (domain::search::fold), found where it occurs in the folded name and acronym
+    /// from the start of a word ("champ exq" finds "Théâtre du Champ Exquis", "atre" does not).
     pub text: Option<String>,
     pub kind: Option<PartnerKind>,
     pub family: Option<EssFamily>,
@@ -240,17 +246,56 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
+/// A text search first asks the word index for at most this many candidates. Fewer means the
+/// words are rare: the page is sorted from those candidates. More means they are common: the page
+/// walks the name order, where matches are dense enough to fill it quickly.
+const TEXT_CANDIDATES: i64 = 1000;
+
 /// One page of partners (without contacts) ordered by (search_text, id), with the sort key of each.
 #[tracing::instrument(name = "registry.store.list_partners", skip_all, fields(limit = q.limit))]
 pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner, String)>, StoreError> {
-    let mut b: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {COLUMNS}, search_text FROM partners WHERE true"));
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new("");
+    match &q.text {
+        None => push_page(&mut b, "partners", "true", None, q),
+        Some(text) => {
+            // Both branches are written; the one whose condition on the candidates' count is
+            // false is never run (a one-time filter).
+            let words = prefix_query(text);
+            b.push("WITH hits AS MATERIALIZED (SELECT * FROM partners_matching(")
+                .push_bind(words.clone())
+                .push(format!("::tsquery, {})) ", TEXT_CANDIDATES + 1))
+                .push("SELECT * FROM ((");
+            let rare = format!("(SELECT count(*) FROM hits) <= {TEXT_CANDIDATES}");
+            push_page(&mut b, "hits", &rare, None, q);
+            b.push(") UNION ALL (");
+            push_page(&mut b, "partners", &format!("NOT {rare}"), Some(&words), q);
+            b.push(")) page ORDER BY search_text, id");
+        }
+    }
+    let rows = b.build().fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("search_text")?)))
+        .collect()
+}
+
+/// `SELECT … FROM {table} p WHERE {condition} … ORDER BY … LIMIT …` with every filter of the
+/// query, and the word-index condition when `words` are given.
+fn push_page(b: &mut QueryBuilder<Postgres>, table: &str, condition: &str, words: Option<&str>, q: &ListQuery) {
+    b.push(format!(
+        "SELECT {COLUMNS}, search_text FROM {table} p WHERE {condition}"
+    ));
+    if let Some(words) = words {
+        b.push(" AND search_words @@ ")
+            .push_bind(words.to_owned())
+            .push("::tsquery");
+    }
     if !q.include_archived {
         b.push(" AND status = 'active'");
     }
     if let Some(text) = &q.text {
-        b.push(" AND search_text LIKE ")
-            .push_bind(format!("%{}%", escape_like(text)));
+        // The folded query occurs in the folded name and acronym from the start of a word.
+        b.push(" AND (' ' || search_text) LIKE ")
+            .push_bind(format!("% {}%", escape_like(text)));
     }
     if let Some(kind) = q.kind {
         b.push(" AND kind = ").push_bind(kind.key());
@@ -280,11 +325,9 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
         b.push(" AND cress_member = ").push_bind(m);
     }
     if let Some(ptce) = q.ptce {
-        b.push(
-            " AND EXISTS (SELECT 1 FROM ptce_members m WHERE m.partner_id = partners.id AND m.left_on IS NULL AND m.ptce_id = ",
-        )
-        .push_bind(ptce)
-        .push(")");
+        b.push(" AND EXISTS (SELECT 1 FROM ptce_members m WHERE m.partner_id = p.id AND m.left_on IS NULL AND m.ptce_id = ")
+            .push_bind(ptce)
+            .push(")");
     }
     if let Some((key, id)) = &q.after {
         b.push(" AND (search_text, id) > (")
@@ -298,13 +341,19 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
     // walking an index in order (150 ms instead of 2 ms over 100,000 partners). It is our own
     // clamped integer, never text from the request.
     b.push(format!(" ORDER BY search_text, id LIMIT {}", q.limit));
-    let rows = b.build().fetch_all(conn).await?;
-    rows.iter()
-        .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("search_text")?)))
-        .collect()
 }
 
-/// `%`, `_` and `\` match themselves.
+/// The word-index query of a folded text: every word, as the beginning of a word
+/// (`'mesure':* & '4242':*`). Folded words hold only letters and digits, so quoting them is enough.
+fn prefix_query(folded: &str) -> String {
+    folded
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("'{w}':*"))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
+
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }

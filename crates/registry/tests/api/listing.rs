@@ -71,6 +71,103 @@ async fn text_search_ignores_accents_and_case_in_name_and_acronym() {
 }
 
 #[tokio::test]
+async fn a_search_matches_from_the_start_of_a_word() {
+    let app = spawn_app().await;
+    app.create_partner(partner(1, "Théâtre du Champ Exquis", "14118"))
+        .await
+        .unwrap();
+    let search = |q: &str| ListPartnersRequest {
+        query: q.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(&app, search("théâtre du ch")).await.unwrap().0,
+        ["Théâtre du Champ Exquis"],
+        "the last word may be cut short"
+    );
+    for q in ["atre", "exquis champ", "theatre champ"] {
+        assert!(
+            list(&app, search(q)).await.unwrap().0.is_empty(),
+            "{q:?} is not a run of word beginnings of the name"
+        );
+    }
+}
+
+/// A word shared by more partners than the word index is asked for (1,000) takes the other path,
+/// walking the name order: same answers, same pages.
+#[tokio::test]
+async fn a_common_word_is_searched_in_name_order_with_filters_and_pages() {
+    let app = spawn_app().await;
+    let count = 1_200;
+    let (mut ids, mut names, mut sirets, mut communes, mut departements, mut folded) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for n in 0..count {
+        let name = format!("Association sportive {n:04}");
+        folded.push(format!("association sportive {n:04}"));
+        names.push(name);
+        ids.push(uuid::Uuid::now_v7());
+        sirets.push(siret_of(&siren_from(&format!("{:08}", 20_000_000 + n)), "0001"));
+        let (commune, departement) = if n % 2 == 0 { ("14118", "14") } else { ("50129", "50") };
+        communes.push(commune.to_owned());
+        departements.push(departement.to_owned());
+    }
+    sqlx::query(
+        "INSERT INTO partners (id, name, siret, commune_code, departement_code, version, search_text) \
+         SELECT id, name, siret, commune, departement, 1, folded \
+         FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) \
+             AS t (id, name, siret, commune, departement, folded)",
+    )
+    .bind(&ids)
+    .bind(&names)
+    .bind(&sirets)
+    .bind(&communes)
+    .bind(&departements)
+    .bind(&folded)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE partners").execute(&app.pool).await.unwrap();
+
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (page, next) = list(
+            &app,
+            ListPartnersRequest {
+                query: "association SPORT".into(),
+                departement_code: "50".into(),
+                page_size: 200,
+                page_token: token.clone(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        seen.extend(page);
+        if next.is_empty() {
+            break;
+        }
+        token = next;
+    }
+    let expected: Vec<String> = (0..count)
+        .filter(|n| n % 2 == 1)
+        .map(|n| format!("Association sportive {n:04}"))
+        .collect();
+    assert_eq!(seen, expected, "every partner of the Manche once, in name order");
+
+    let (rare, _) = list(
+        &app,
+        ListPartnersRequest {
+            query: "sportive 0042".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(rare, ["Association sportive 0042"]);
+}
+
+#[tokio::test]
 async fn filters_combine_on_territory_kind_family_and_naf() {
     let app = spawn_app().await;
     app.create_partner(CreatePartnerRequest {
