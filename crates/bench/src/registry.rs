@@ -110,9 +110,18 @@ fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     Ok((units_path, establishments_path))
 }
 
-/// The national stock (see [`NATIONAL_ESTABLISHMENTS`]): one unit in twelve is in the ESS, one
-/// establishment in 45 is in Basse-Normandie (a real commune), the others in a commune code of
-/// another département; four in ten are closed.
+/// A well-mixed number from `n` and a salt (SplitMix64's finaliser), so that the national stock's
+/// choices (in the ESS, in Basse-Normandie, closed) do not line up with one another.
+fn mix(n: u64, salt: u64) -> u64 {
+    let mut z = n.wrapping_add(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The national stock (see [`NATIONAL_ESTABLISHMENTS`]): one unit in twelve is in the ESS and one
+/// in ten has ceased; one establishment in 45 is in Basse-Normandie (a real commune), the others
+/// in a commune code of another département; four in ten are closed.
 fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir)?;
     let communes = column(COMMUNES_CSV, 0);
@@ -127,13 +136,13 @@ fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
          etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
     )?;
     for u in 0..NATIONAL_UNITS {
-        let (category, flag) = if u % 12 == 0 {
+        let (category, flag) = if mix(u, 1) % 12 == 0 {
             CATEGORIES[(u / 12 % CATEGORIES.len() as u64) as usize]
         } else {
             ("5710", "N")
         };
         let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
-        let state = if u % 10 == 9 { "C" } else { "A" };
+        let state = if mix(u, 2) % 10 == 0 { "C" } else { "A" };
         writeln!(
             units,
             "{},ENTREPRISE NATIONALE {u},,{category},{naf},{state},{flag}",
@@ -153,8 +162,8 @@ fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         let unit = e * 7 % NATIONAL_UNITS;
         let s = siren(unit);
         let nic = 10 + e / NATIONAL_UNITS;
-        let state = if (e * 3 + 1) % 10 < 4 { "F" } else { "A" };
-        let commune = if e % 45 == 0 {
+        let state = if mix(e, 3) % 10 < 4 { "F" } else { "A" };
+        let commune = if mix(e, 4) % 45 == 0 {
             communes[(e / 45 % communes.len() as u64) as usize].to_owned()
         } else {
             format!(

@@ -15,14 +15,16 @@ CREATE INDEX partners_search_words ON partners USING gin (search_words);
 DROP INDEX partners_search_trgm;
 
 -- The partners whose words match, found through the word index only. The planner estimates a
--- prefix query without statistics at 2 % of the table whatever its words, and for a rare name
--- that estimate made it walk every partner in name order (35 to 175 ms). This function's own
--- settings leave it the index as the only way in; `cap` bounds the work for common words, for
--- which walking the name order is the right plan (see store::partners::list).
+-- prefix query without statistics at 2 % of the table whatever its words: for a rare name it
+-- walked every partner in name order (35 to 175 ms), and for a common word it read the whole
+-- index and sorted every partner (1 s). So the list decides (store::partners::list): it asks this
+-- function for at most `cap` candidates, whose own settings leave the word index as the only way
+-- in, and walks the name order (with bitmap scans turned off) only when there are more.
 CREATE FUNCTION partners_matching(words tsquery, cap integer) RETURNS SETOF partners
     LANGUAGE sql STABLE
     SET enable_seqscan = off
     SET enable_indexscan = off
+    SET enable_bitmapscan = on
 AS $$ SELECT * FROM partners WHERE search_words @@ words LIMIT cap $$;
 
 -- NAF section within a département: the page walks this index in name order instead of walking

@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use platform::outbox::NewEvent;
-use sqlx::{PgConnection, Postgres, QueryBuilder, Row as _, postgres::PgRow, query_builder::Separated};
+use sqlx::{
+    Connection as _, PgConnection, Postgres, QueryBuilder, Row as _, postgres::PgRow, query_builder::Separated,
+};
 use uuid::Uuid;
 
 use super::{StoreError, classify};
@@ -246,56 +248,91 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-/// A text search first asks the word index for at most this many candidates. Fewer means the
-/// words are rare: the page is sorted from those candidates. More means they are common: the page
-/// walks the name order, where matches are dense enough to fill it quickly.
+/// A text search first walks this many partners per row asked for, in name order: when the
+/// words are common, the page is found there (the first matches in name order are the page).
+const TEXT_WALK_PER_ROW: i64 = 40;
+
+/// Otherwise it asks the word index for at most this many candidates. Fewer means the words are
+/// rare: the page is sorted from those candidates. More means they are common enough for a walk
+/// of the name order to fill the page quickly.
 const TEXT_CANDIDATES: i64 = 1000;
 
 /// One page of partners (without contacts) ordered by (search_text, id), with the sort key of each.
 #[tracing::instrument(name = "registry.store.list_partners", skip_all, fields(limit = q.limit))]
 pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner, String)>, StoreError> {
     let mut b: QueryBuilder<Postgres> = QueryBuilder::new("");
-    match &q.text {
-        None => push_page(&mut b, "partners", "true", None, q),
-        Some(text) => {
-            // Both branches are written; the one whose condition on the candidates' count is
-            // false is never run (a one-time filter).
-            let words = prefix_query(text);
-            b.push("WITH hits AS MATERIALIZED (SELECT * FROM partners_matching(")
-                .push_bind(words.clone())
-                .push(format!("::tsquery, {})) ", TEXT_CANDIDATES + 1))
-                .push("SELECT * FROM ((");
-            let rare = format!("(SELECT count(*) FROM hits) <= {TEXT_CANDIDATES}");
-            push_page(&mut b, "hits", &rare, None, q);
-            b.push(") UNION ALL (");
-            push_page(&mut b, "partners", &format!("NOT {rare}"), Some(&words), q);
-            b.push(")) page ORDER BY search_text, id");
-        }
+    let Some(text) = &q.text else {
+        push_page(&mut b, "partners", "true", q);
+        return fetch_page(b, conn).await;
+    };
+    // The planner cannot estimate word prefixes (it takes 2 % of the table whatever the words),
+    // so the list chooses the plan itself and is not offered the word index nor a scan and sort
+    // of the whole table; `partners_matching` keeps its own settings.
+    let mut tx = conn.begin().await?;
+    sqlx::raw_sql("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await?;
+
+    // 1. The first partners in name order (with the other filters), searched for the text.
+    let walk = ListQuery {
+        text: None,
+        limit: q.limit * TEXT_WALK_PER_ROW,
+        ..q.clone()
+    };
+    b.push("SELECT * FROM (");
+    push_page(&mut b, "partners", "true", &walk);
+    b.push(") p WHERE true");
+    push_text(&mut b, text);
+    b.push(format!(" ORDER BY search_text, id LIMIT {}", q.limit));
+    let page = fetch_page(b, &mut tx).await?;
+    if page.len() as i64 == q.limit {
+        tx.commit().await?;
+        return Ok(page);
     }
+
+    // 2. Rarer words: through the word index. Two pages are written; the one whose condition on
+    // the candidates' count is false is never run (a one-time filter).
+    let rare = format!("(SELECT count(*) FROM hits) <= {TEXT_CANDIDATES}");
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new("WITH hits AS MATERIALIZED (SELECT * FROM partners_matching(");
+    b.push_bind(prefix_query(text))
+        .push(format!("::tsquery, {})) ", TEXT_CANDIDATES + 1))
+        .push("SELECT * FROM ((");
+    push_page(&mut b, "hits", &rare, q);
+    b.push(") UNION ALL (");
+    push_page(&mut b, "partners", &format!("NOT {rare}"), q);
+    b.push(")) page ORDER BY search_text, id");
+    let page = fetch_page(b, &mut tx).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// The folded query occurs in the folded name and acronym from the start of a word.
+fn push_text(b: &mut QueryBuilder<Postgres>, folded: &str) {
+    b.push(" AND (' ' || search_text) LIKE ")
+        .push_bind(format!("% {}%", escape_like(folded)));
+}
+
+async fn fetch_page(
+    mut b: QueryBuilder<Postgres>,
+    conn: &mut PgConnection,
+) -> Result<Vec<(Partner, String)>, StoreError> {
     let rows = b.build().fetch_all(conn).await?;
     rows.iter()
         .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("search_text")?)))
         .collect()
 }
 
-/// `SELECT … FROM {table} p WHERE {condition} … ORDER BY … LIMIT …` with every filter of the
-/// query, and the word-index condition when `words` are given.
-fn push_page(b: &mut QueryBuilder<Postgres>, table: &str, condition: &str, words: Option<&str>, q: &ListQuery) {
+/// `SELECT … FROM {table} p WHERE {condition} … ORDER BY … LIMIT …` with every filter of the query.
+fn push_page(b: &mut QueryBuilder<Postgres>, table: &str, condition: &str, q: &ListQuery) {
     b.push(format!(
         "SELECT {COLUMNS}, search_text FROM {table} p WHERE {condition}"
     ));
-    if let Some(words) = words {
-        b.push(" AND search_words @@ ")
-            .push_bind(words.to_owned())
-            .push("::tsquery");
-    }
     if !q.include_archived {
         b.push(" AND status = 'active'");
     }
     if let Some(text) = &q.text {
-        // The folded query occurs in the folded name and acronym from the start of a word.
-        b.push(" AND (' ' || search_text) LIKE ")
-            .push_bind(format!("% {}%", escape_like(text)));
+        push_text(b, text);
     }
     if let Some(kind) = q.kind {
         b.push(" AND kind = ").push_bind(kind.key());
