@@ -2,10 +2,11 @@
 //! communes, legal categories and NAF codes; valid SIREN and SIRET check digits), each against
 //! `COPY` of the same establishments file:
 //! - a national stock, shaped like INSEE's files: every département, closed establishments,
-//!   mostly companies outside the ESS, so that a few thousand rows become partners;
+//!   mostly companies outside the ESS, so that about a thousand rows become partners;
 //! - a worst case, where almost every row becomes a new partner (about 114,000), then the same
-//!   files again (the monthly re-import where nothing changed);
-//! then filtered `ListPartners` over those partners, one filter at a time (p99 target 20 ms), at
+//!   files again (the monthly re-import where nothing changed).
+//!
+//! Then filtered `ListPartners` over those partners, one filter at a time (p99 target 20 ms), at
 //! 8 clients and at half of that rate.
 
 use std::{
@@ -136,13 +137,13 @@ fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
          etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
     )?;
     for u in 0..NATIONAL_UNITS {
-        let (category, flag) = if mix(u, 1) % 12 == 0 {
+        let (category, flag) = if mix(u, 1).is_multiple_of(12) {
             CATEGORIES[(u / 12 % CATEGORIES.len() as u64) as usize]
         } else {
             ("5710", "N")
         };
         let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
-        let state = if mix(u, 2) % 10 == 0 { "C" } else { "A" };
+        let state = if mix(u, 2).is_multiple_of(10) { "C" } else { "A" };
         writeln!(
             units,
             "{},ENTREPRISE NATIONALE {u},,{category},{naf},{state},{flag}",
@@ -163,7 +164,7 @@ fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         let s = siren(unit);
         let nic = 10 + e / NATIONAL_UNITS;
         let state = if mix(e, 3) % 10 < 4 { "F" } else { "A" };
-        let commune = if mix(e, 4) % 45 == 0 {
+        let commune = if mix(e, 4).is_multiple_of(45) {
             communes[(e / 45 % communes.len() as u64) as usize].to_owned()
         } else {
             format!(
