@@ -391,6 +391,7 @@ fn prefix_query(folded: &str) -> String {
         .join(" & ")
 }
 
+/// `%`, `_` and `\` match themselves.
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
