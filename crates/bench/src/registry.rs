@@ -69,27 +69,51 @@ fn siret(siren: &str, nic: u64) -> String {
     format!("{body}{}", luhn_digit(&body))
 }
 
-fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+/// One `StockUniteLegale` row of the generated stocks.
+struct UnitRow<'a> {
+    siren: String,
+    name: String,
+    acronym: String,
+    category: &'a str,
+    naf: &'a str,
+    state: &'a str,
+    ess_flag: &'a str,
+}
+
+/// One `StockEtablissement` row of the generated stocks (headcount band 11).
+struct EstablishmentRow<'a> {
+    siren: String,
+    nic: u64,
+    state: &'a str,
+    commune: String,
+    naf: &'a str,
+}
+
+/// Writes a pair of stock files in INSEE's layout into `dir`, row `i` of each from its function.
+fn write_stock<'a>(
+    dir: &Path,
+    units: u64,
+    unit: impl Fn(u64) -> UnitRow<'a>,
+    establishments: u64,
+    establishment: impl Fn(u64) -> EstablishmentRow<'a>,
+) -> anyhow::Result<(PathBuf, PathBuf)> {
     std::fs::create_dir_all(dir)?;
-    let communes = column(COMMUNES_CSV, 0);
-    let nafs = column(NAF_CSV, 0);
     let units_path = dir.join("StockUniteLegale.csv");
-    let mut units = BufWriter::new(std::fs::File::create(&units_path)?);
+    let mut out = BufWriter::new(std::fs::File::create(&units_path)?);
     writeln!(
-        units,
+        out,
         "siren,denominationUniteLegale,sigleUniteLegale,categorieJuridiqueUniteLegale,activitePrincipaleUniteLegale,\
          etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
     )?;
-    for u in 0..UNITS {
-        let (category, flag) = CATEGORIES[(u % CATEGORIES.len() as u64) as usize];
-        let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
+    for u in 0..units {
+        let r = unit(u);
         writeln!(
-            units,
-            "{},STRUCTURE DE MESURE {u},SM{u},{category},{naf},A,{flag}",
-            siren(u)
+            out,
+            "{},{},{},{},{},{},{}",
+            r.siren, r.name, r.acronym, r.category, r.naf, r.state, r.ess_flag
         )?;
     }
-    units.flush()?;
+    out.flush()?;
 
     let establishments_path = dir.join("StockEtablissement.csv");
     let mut out = BufWriter::new(std::fs::File::create(&establishments_path)?);
@@ -98,17 +122,47 @@ fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
         "siren,nic,siret,etatAdministratifEtablissement,codeCommuneEtablissement,activitePrincipaleEtablissement,\
          trancheEffectifsEtablissement"
     )?;
-    for e in 0..ESTABLISHMENTS {
-        let unit = e % UNITS;
-        let s = siren(unit);
-        let nic = 10 + e / UNITS;
-        let state = if e % 20 == 19 { "F" } else { "A" };
-        let commune = communes[(e * 31 % communes.len() as u64) as usize];
-        let naf = nafs[(e * 13 % nafs.len() as u64) as usize];
-        writeln!(out, "{s},{nic:05},{},{state},{commune},{naf},11", siret(&s, nic))?;
+    for e in 0..establishments {
+        let r = establishment(e);
+        let siret = siret(&r.siren, r.nic);
+        writeln!(
+            out,
+            "{},{:05},{siret},{},{},{},11",
+            r.siren, r.nic, r.state, r.commune, r.naf
+        )?;
     }
     out.flush()?;
     Ok((units_path, establishments_path))
+}
+
+/// The worst case: every unit in the ESS, every establishment in Basse-Normandie.
+fn generate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let communes = column(COMMUNES_CSV, 0);
+    let nafs = column(NAF_CSV, 0);
+    write_stock(
+        dir,
+        UNITS,
+        |u| {
+            let (category, ess_flag) = CATEGORIES[(u % CATEGORIES.len() as u64) as usize];
+            UnitRow {
+                siren: siren(u),
+                name: format!("STRUCTURE DE MESURE {u}"),
+                acronym: format!("SM{u}"),
+                category,
+                naf: nafs[(u * 7 % nafs.len() as u64) as usize],
+                state: "A",
+                ess_flag,
+            }
+        },
+        ESTABLISHMENTS,
+        |e| EstablishmentRow {
+            siren: siren(e % UNITS),
+            nic: 10 + e / UNITS,
+            state: if e % 20 == 19 { "F" } else { "A" },
+            commune: communes[(e * 31 % communes.len() as u64) as usize].to_owned(),
+            naf: nafs[(e * 13 % nafs.len() as u64) as usize],
+        },
+    )
 }
 
 /// A well-mixed number from `n` and a salt (SplitMix64's finaliser), so that the national stock's
@@ -124,60 +178,43 @@ fn mix(n: u64, salt: u64) -> u64 {
 /// in ten has ceased; one establishment in 45 is in Basse-Normandie (a real commune), the others
 /// in a commune code of another département; four in ten are closed.
 fn generate_national(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
-    std::fs::create_dir_all(dir)?;
     let communes = column(COMMUNES_CSV, 0);
     let nafs = column(NAF_CSV, 0);
     let elsewhere: Vec<u64> = (1..=95).filter(|d| ![14, 20, 50, 61].contains(d)).collect();
     let siren = |u: u64| numbered_siren(50_000_000, u);
-    let units_path = dir.join("StockUniteLegale.csv");
-    let mut units = BufWriter::new(std::fs::File::create(&units_path)?);
-    writeln!(
-        units,
-        "siren,denominationUniteLegale,sigleUniteLegale,categorieJuridiqueUniteLegale,activitePrincipaleUniteLegale,\
-         etatAdministratifUniteLegale,economieSocialeSolidaireUniteLegale"
-    )?;
-    for u in 0..NATIONAL_UNITS {
-        let (category, flag) = if mix(u, 1).is_multiple_of(12) {
-            CATEGORIES[(u / 12 % CATEGORIES.len() as u64) as usize]
-        } else {
-            ("5710", "N")
-        };
-        let naf = nafs[(u * 7 % nafs.len() as u64) as usize];
-        let state = if mix(u, 2).is_multiple_of(10) { "C" } else { "A" };
-        writeln!(
-            units,
-            "{},ENTREPRISE NATIONALE {u},,{category},{naf},{state},{flag}",
-            siren(u)
-        )?;
-    }
-    units.flush()?;
-
-    let establishments_path = dir.join("StockEtablissement.csv");
-    let mut out = BufWriter::new(std::fs::File::create(&establishments_path)?);
-    writeln!(
-        out,
-        "siren,nic,siret,etatAdministratifEtablissement,codeCommuneEtablissement,activitePrincipaleEtablissement,\
-         trancheEffectifsEtablissement"
-    )?;
-    for e in 0..NATIONAL_ESTABLISHMENTS {
-        let unit = e * 7 % NATIONAL_UNITS;
-        let s = siren(unit);
-        let nic = 10 + e / NATIONAL_UNITS;
-        let state = if mix(e, 3) % 10 < 4 { "F" } else { "A" };
-        let commune = if mix(e, 4).is_multiple_of(45) {
-            communes[(e / 45 % communes.len() as u64) as usize].to_owned()
-        } else {
-            format!(
-                "{:02}{:03}",
-                elsewhere[(e % elsewhere.len() as u64) as usize],
-                1 + e % 400
-            )
-        };
-        let naf = nafs[(e * 13 % nafs.len() as u64) as usize];
-        writeln!(out, "{s},{nic:05},{},{state},{commune},{naf},11", siret(&s, nic))?;
-    }
-    out.flush()?;
-    Ok((units_path, establishments_path))
+    write_stock(
+        dir,
+        NATIONAL_UNITS,
+        |u| {
+            let (category, ess_flag) = if mix(u, 1).is_multiple_of(12) {
+                CATEGORIES[(u / 12 % CATEGORIES.len() as u64) as usize]
+            } else {
+                ("5710", "N")
+            };
+            UnitRow {
+                siren: siren(u),
+                name: format!("ENTREPRISE NATIONALE {u}"),
+                acronym: String::new(),
+                category,
+                naf: nafs[(u * 7 % nafs.len() as u64) as usize],
+                state: if mix(u, 2).is_multiple_of(10) { "C" } else { "A" },
+                ess_flag,
+            }
+        },
+        NATIONAL_ESTABLISHMENTS,
+        |e| EstablishmentRow {
+            siren: siren(e * 7 % NATIONAL_UNITS),
+            nic: 10 + e / NATIONAL_UNITS,
+            state: if mix(e, 3) % 10 < 4 { "F" } else { "A" },
+            commune: if mix(e, 4).is_multiple_of(45) {
+                communes[(e / 45 % communes.len() as u64) as usize].to_owned()
+            } else {
+                let departement = elsewhere[(e % elsewhere.len() as u64) as usize];
+                format!("{departement:02}{:03}", 1 + e % 400)
+            },
+            naf: nafs[(e * 13 % nafs.len() as u64) as usize],
+        },
+    )
 }
 
 async fn import(

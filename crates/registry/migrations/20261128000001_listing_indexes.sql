@@ -17,9 +17,10 @@ DROP INDEX partners_search_trgm;
 -- The partners whose words match, found through the word index only. The planner estimates a
 -- prefix query without statistics at 2 % of the table whatever its words: for a rare name it
 -- walked every partner in name order (35 to 175 ms), and for a common word it read the whole
--- index and sorted every partner (1 s). So the list decides (store::partners::list): it asks this
--- function for at most `cap` candidates, whose own settings leave the word index as the only way
--- in, and walks the name order (with bitmap scans turned off) only when there are more.
+-- index and sorted every partner (1 s). So the list decides (store::partners::list): it walks the
+-- first partners in name order, which finds the page when the words are common; otherwise it asks
+-- this function for at most `cap` candidates (its own settings leave the word index as the only
+-- way in), and walks the name order again only when there are more.
 CREATE FUNCTION partners_matching(words tsquery, cap integer) RETURNS SETOF partners
     LANGUAGE sql STABLE
     SET enable_seqscan = off

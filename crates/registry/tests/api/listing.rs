@@ -24,6 +24,36 @@ async fn list(app: &TestApp, req: ListPartnersRequest) -> Result<(Vec<String>, S
     Ok((r.partners.into_iter().map(|p| p.name).collect(), r.next_page_token))
 }
 
+/// Every page of `req`, following the page tokens; no page is larger than asked.
+async fn all_pages(app: &TestApp, req: ListPartnersRequest) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (names, next) = list(
+            app,
+            ListPartnersRequest {
+                page_token: token.clone(),
+                ..req.clone()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(names.len() <= req.page_size as usize);
+        seen.extend(names);
+        if next.is_empty() {
+            return seen;
+        }
+        token = next;
+    }
+}
+
+fn search(q: &str) -> ListPartnersRequest {
+    ListPartnersRequest {
+        query: q.into(),
+        ..Default::default()
+    }
+}
+
 #[tokio::test]
 async fn text_search_ignores_accents_and_case_in_name_and_acronym() {
     let app = spawn_app().await;
@@ -40,10 +70,6 @@ async fn text_search_ignores_accents_and_case_in_name_and_acronym() {
         .await
         .unwrap();
 
-    let search = |q: &str| ListPartnersRequest {
-        query: q.into(),
-        ..Default::default()
-    };
     assert_eq!(
         list(&app, search("theatre")).await.unwrap().0,
         ["Théâtre du Champ Exquis"]
@@ -76,10 +102,6 @@ async fn a_search_matches_from_the_start_of_a_word() {
     app.create_partner(partner(1, "Théâtre du Champ Exquis", "14118"))
         .await
         .unwrap();
-    let search = |q: &str| ListPartnersRequest {
-        query: q.into(),
-        ..Default::default()
-    };
     assert_eq!(
         list(&app, search("théâtre du ch")).await.unwrap().0,
         ["Théâtre du Champ Exquis"],
@@ -128,42 +150,23 @@ async fn a_common_word_is_searched_in_name_order_with_filters_and_pages() {
     .unwrap();
     sqlx::query("ANALYZE partners").execute(&app.pool).await.unwrap();
 
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let (page, next) = list(
-            &app,
-            ListPartnersRequest {
-                query: "association SPORT".into(),
-                departement_code: "50".into(),
-                page_size: 200,
-                page_token: token.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        seen.extend(page);
-        if next.is_empty() {
-            break;
-        }
-        token = next;
-    }
+    let seen = all_pages(
+        &app,
+        ListPartnersRequest {
+            query: "association SPORT".into(),
+            departement_code: "50".into(),
+            page_size: 200,
+            ..Default::default()
+        },
+    )
+    .await;
     let expected: Vec<String> = (0..count)
         .filter(|n| n % 2 == 1)
         .map(|n| format!("Association sportive {n:04}"))
         .collect();
     assert_eq!(seen, expected, "every partner of the Manche once, in name order");
 
-    let (rare, _) = list(
-        &app,
-        ListPartnersRequest {
-            query: "sportive 0042".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
+    let (rare, _) = list(&app, search("sportive 0042")).await.unwrap();
     assert_eq!(rare, ["Association sportive 0042"]);
 }
 
@@ -275,26 +278,14 @@ async fn pages_walk_every_partner_once_in_name_order_and_archived_ones_are_left_
         .await
         .unwrap();
 
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    loop {
-        let (names, next) = list(
-            &app,
-            ListPartnersRequest {
-                page_size: 2,
-                page_token: token.clone(),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        assert!(names.len() <= 2);
-        seen.extend(names);
-        if next.is_empty() {
-            break;
-        }
-        token = next;
-    }
+    let seen = all_pages(
+        &app,
+        ListPartnersRequest {
+            page_size: 2,
+            ..Default::default()
+        },
+    )
+    .await;
     let expected: Vec<String> = (1..=6).map(|n| format!("Partenaire {n}")).collect();
     assert_eq!(seen, expected);
     assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 6);
