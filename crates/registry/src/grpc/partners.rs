@@ -38,6 +38,7 @@ use crate::{
     store::{
         self, StoreError,
         partners::{ListQuery, LookupKey},
+        word_statistics::WordStatistics,
     },
 };
 
@@ -48,11 +49,16 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 
 pub struct PartnerRegistryService {
     pool: PgPool,
+    /// Which words of a text search are rare (read from the database, kept a minute).
+    words: WordStatistics,
 }
 
 impl PartnerRegistryService {
     pub fn new(pool: PgPool) -> Self {
-        Self { pool }
+        Self {
+            pool,
+            words: WordStatistics::default(),
+        }
     }
 }
 
@@ -269,7 +275,7 @@ impl PartnerRegistryService {
         query.after = page.after_key();
         query.limit = page.limit();
         let mut conn = self.pool.acquire().await.context("acquire list_partners")?;
-        let mut rows = store::partners::list(&mut conn, &query)
+        let mut rows = store::partners::list(&mut conn, &query, &self.words)
             .await
             .context("listing partners")?;
         let next_page_token = page.finish(&mut rows, |(last, key)| Cursor {

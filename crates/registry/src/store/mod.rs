@@ -6,6 +6,7 @@ pub mod memberships;
 pub mod partners;
 pub mod ptces;
 pub mod sirene;
+pub mod word_statistics;
 
 /// What can go wrong in the store, in terms callers can act on.
 #[derive(thiserror::Error)]

@@ -7,7 +7,7 @@ use sqlx::{
 };
 use uuid::Uuid;
 
-use super::{StoreError, classify};
+use super::{StoreError, classify, word_statistics::WordStatistics};
 use crate::domain::{
     contact::{Contact, Email, Phone},
     dates::Period,
@@ -248,23 +248,32 @@ pub struct ListQuery {
     pub limit: i64,
 }
 
-/// A text search first walks this many partners per row asked for, in name order: when the
-/// words are common, the page is found there (the first matches in name order are the page).
+/// A text search whose words are all common first walks this many partners per row asked for,
+/// in name order: the first matches in name order are the page, found there.
 const TEXT_WALK_PER_ROW: i64 = 40;
 
-/// Otherwise it asks the word index for at most this many candidates. Fewer means the words are
-/// rare: the page is sorted from those candidates. More means they are common enough for a walk
-/// of the name order to fill the page quickly.
+/// The word index is asked for at most this many candidates. Fewer: the page is sorted from
+/// them. More: the text is common enough for a walk of the name order to fill the page quickly.
 const TEXT_CANDIDATES: i64 = 1000;
 
 /// One page of partners (without contacts) ordered by (search_text, id), with the sort key of each.
-#[tracing::instrument(name = "registry.store.list_partners", skip_all, fields(limit = q.limit))]
-pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner, String)>, StoreError> {
-    let mut b: QueryBuilder<Postgres> = QueryBuilder::new("");
+/// `words` tells a text search which of its words is rare.
+#[tracing::instrument(name = "registry.store.list_partners", skip_all, fields(limit = q.limit, text_path))]
+pub async fn list(
+    conn: &mut PgConnection,
+    q: &ListQuery,
+    words: &WordStatistics,
+) -> Result<Vec<(Partner, String)>, StoreError> {
     let Some(text) = &q.text else {
+        let mut b = QueryBuilder::new("");
         push_page(&mut b, "partners", "true", q);
         return fetch_page(b, conn).await;
     };
+    let rare_word = words
+        .current(conn)
+        .await?
+        .rarest_word(text, TEXT_CANDIDATES as f64)
+        .map(str::to_owned);
     // The planner cannot estimate word prefixes (it takes 2 % of the table whatever the words),
     // so the list chooses the plan itself and is not offered the word index nor a scan and sort
     // of the whole table; `partners_matching` keeps its own settings.
@@ -272,39 +281,53 @@ pub async fn list(conn: &mut PgConnection, q: &ListQuery) -> Result<Vec<(Partner
     sqlx::raw_sql("SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off")
         .execute(&mut *tx)
         .await?;
-
-    // 1. The first partners in name order (with the other filters), searched for the text.
-    let walk = ListQuery {
-        text: None,
-        limit: q.limit * TEXT_WALK_PER_ROW,
-        ..q.clone()
+    let span = tracing::Span::current();
+    let page = if let Some(word) = rare_word {
+        // A rare word: its candidates from the word index, the other words checked on them.
+        span.record("text_path", "rare word");
+        fetch_page(candidates_page(&word, q), &mut tx).await?
+    } else {
+        // 1. Common words: the first partners in name order (with the other filters), searched
+        // for the text.
+        let walk = ListQuery {
+            text: None,
+            limit: q.limit * TEXT_WALK_PER_ROW,
+            ..q.clone()
+        };
+        let mut b = QueryBuilder::new("SELECT * FROM (");
+        push_page(&mut b, "partners", "true", &walk);
+        b.push(") p WHERE true");
+        push_text(&mut b, text);
+        b.push(format!(" ORDER BY search_text, id LIMIT {}", q.limit));
+        let page = fetch_page(b, &mut tx).await?;
+        if page.len() as i64 == q.limit {
+            span.record("text_path", "common words");
+            page
+        } else {
+            // 2. Rarer together than each word is: through the word index, every word.
+            span.record("text_path", "rare together");
+            fetch_page(candidates_page(text, q), &mut tx).await?
+        }
     };
-    b.push("SELECT * FROM (");
-    push_page(&mut b, "partners", "true", &walk);
-    b.push(") p WHERE true");
-    push_text(&mut b, text);
-    b.push(format!(" ORDER BY search_text, id LIMIT {}", q.limit));
-    let page = fetch_page(b, &mut tx).await?;
-    if page.len() as i64 == q.limit {
-        tx.commit().await?;
-        return Ok(page);
-    }
+    tx.commit().await?;
+    Ok(page)
+}
 
-    // 2. Rarer words: through the word index. Two pages are written; the one whose condition on
-    // the candidates' count is false is never run (a one-time filter).
+/// The page sorted from the partners the word index finds for `words` (folded words, each the
+/// start of a word), when they are at most [`TEXT_CANDIDATES`]; else the page from a walk of the
+/// name order. Both pages are written; the one whose condition on the candidates' count is false
+/// is never run (a one-time filter).
+fn candidates_page(words: &str, q: &ListQuery) -> QueryBuilder<Postgres> {
     let rare = format!("(SELECT count(*) FROM hits) <= {TEXT_CANDIDATES}");
-    let mut b: QueryBuilder<Postgres> =
-        QueryBuilder::new("WITH hits AS MATERIALIZED (SELECT * FROM partners_matching(");
-    b.push_bind(prefix_query(text))
+    let mut b = QueryBuilder::new("WITH hits AS MATERIALIZED (SELECT * FROM partners_matching(");
+    b.push_bind(prefix_query(words))
         .push(format!("::tsquery, {})) ", TEXT_CANDIDATES + 1))
         .push("SELECT * FROM ((");
     push_page(&mut b, "hits", &rare, q);
     b.push(") UNION ALL (");
     push_page(&mut b, "partners", &format!("NOT {rare}"), q);
     b.push(")) page ORDER BY search_text, id");
-    let page = fetch_page(b, &mut tx).await?;
-    tx.commit().await?;
-    Ok(page)
+    b
 }
 
 /// The folded query occurs in the folded name and acronym from the start of a word.
