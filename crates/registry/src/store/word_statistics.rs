@@ -92,10 +92,13 @@ async fn load(conn: &mut PgConnection) -> Result<WordFrequencies, StoreError> {
     Ok(WordFrequencies::new(row.try_get("partners")?, words))
 }
 
+/// Statistics and when they were read.
+type Snapshot = (Instant, Arc<WordFrequencies>);
+
 /// The statistics, read again once they are older than [`REFRESH_AFTER`]. Clones share them.
 #[derive(Debug, Clone, Default)]
 pub struct WordStatistics {
-    latest: Arc<Mutex<Option<(Instant, Arc<WordFrequencies>)>>>,
+    latest: Arc<Mutex<Option<Snapshot>>>,
 }
 
 impl WordStatistics {
