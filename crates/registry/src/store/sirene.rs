@@ -162,7 +162,7 @@ pub async fn merge(conn: &mut PgConnection) -> anyhow::Result<Merged> {
                     e.headcount_band, e.headcount_year, u.search_text \
                 FROM e JOIN u ON u.siren = e.siren), \
               changed AS ( \
-                SELECT i.* FROM incoming i LEFT JOIN partners old ON old.siret = i.siret::char(14) \
+                SELECT i.* FROM incoming i LEFT JOIN partners old ON old.siret = i.siret \
                 WHERE old.id IS NULL OR (old.status = 'active' AND (old.name, old.commune_code, old.postal_code, \
                     old.acronym, old.rna, old.legal_category, old.sirene_ess, old.ess_family, old.naf_code, \
                     old.headcount_band, old.headcount_year) IS DISTINCT FROM (i.name, i.commune_code, i.postal_code, \

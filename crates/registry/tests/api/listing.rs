@@ -189,6 +189,22 @@ async fn a_common_word_is_found_without_statistics() {
     assert!(!token.is_empty(), "more pages follow");
 }
 
+/// sqlx binds strings as `text`, and a `char(n)` column compared with `text` is cast first and
+/// loses its index (the look-up by SIRET read every partner; the NAF section × département index
+/// went unused). So no column of the registry is `char(n)`.
+#[tokio::test]
+async fn no_column_is_fixed_length_text() {
+    let app = spawn_app().await;
+    let fixed: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name || '.' || column_name FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND data_type = 'character'",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert!(fixed.is_empty(), "char(n) columns: {fixed:?}");
+}
+
 #[tokio::test]
 async fn filters_combine_on_territory_kind_family_and_naf() {
     let app = spawn_app().await;
