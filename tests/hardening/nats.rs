@@ -1,7 +1,7 @@
 //! NATS least privilege with the deployment's users and permissions: a service's credentials may
 //! publish its own events but not another service's, nor dead letters or API calls that are not
 //! its own; and the services still work under them (the registry publishes, the observatory
-//! consumes, acks and dead-letters).
+//! consumes, acks, dead-letters and replays its dead letters).
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ use ess_proto::{
     observatory::v1::{
         CountPartnersByDepartementRequest, RebuildProjectionsRequest, observatory_client::ObservatoryClient,
     },
-    platform::v1::{ListDeadLettersRequest, dead_letters_client::DeadLettersClient},
+    platform::v1::{ListDeadLettersRequest, ReplayDeadLettersRequest, dead_letters_client::DeadLettersClient},
     registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient},
 };
 use platform::{
@@ -87,7 +87,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
     tokio::spawn(observatory.run(shutdown.clone()));
 
     // The registry publishes its events; the observatory consumes them.
-    PartnerRegistryClient::new(admin_channel(registry_url).await)
+    PartnerRegistryClient::new(admin_channel(registry_url.clone()).await)
         .create_partner(CreatePartnerRequest {
             name: "Coopérative d'essai".into(),
             siret: "73282932000074".into(),
@@ -127,22 +127,106 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
         .expect("the registry may publish on its own subjects")
         .await
         .expect("and JetStream stores it");
-    let dead_letters = DeadLettersClient::new(admin_channel(observatory_url).await);
-    poll_until(Duration::from_secs(20), "the poison event to be dead-lettered", || {
-        let mut dead_letters = dead_letters.clone();
-        async move {
-            let list = dead_letters
-                .list_dead_letters(ListDeadLettersRequest {
-                    consumer: "observatory-registry".into(),
-                    limit: 10,
-                })
-                .await
-                .ok()?
-                .into_inner();
-            (list.dead_letters.len() == 1).then_some(())
+    let mut dead_letters = DeadLettersClient::new(admin_channel(observatory_url).await);
+    let lister = dead_letters.clone();
+    let dead_letters_now = move |n: usize| {
+        let dead_letters = lister.clone();
+        move || {
+            let mut dead_letters = dead_letters.clone();
+            async move {
+                let list = dead_letters
+                    .list_dead_letters(ListDeadLettersRequest {
+                        consumer: "observatory-registry".into(),
+                        limit: 10,
+                    })
+                    .await
+                    .ok()?
+                    .into_inner()
+                    .dead_letters;
+                (list.len() == n).then_some(list)
+            }
         }
-    })
-    .await;
+    };
+    let poisoned = poll_until(
+        Duration::from_secs(20),
+        "the poison event to be dead-lettered",
+        dead_letters_now(1),
+    )
+    .await
+    .remove(0);
+    // The observatory's other consumer is administered too.
+    let none = dead_letters
+        .list_dead_letters(ListDeadLettersRequest {
+            consumer: "observatory-activities".into(),
+            limit: 10,
+        })
+        .await
+        .expect("every consumer of the observatory has its dead letters listed")
+        .into_inner()
+        .dead_letters;
+    assert!(none.is_empty(), "{none:?}");
+    // Replaying it fails again (it can never be decoded), and it is kept.
+    let refused = dead_letters
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            consumer: "observatory-registry".into(),
+            sequences: vec![poisoned.sequence],
+            all: false,
+        })
+        .await
+        .expect_err("an undecodable dead letter still fails");
+    assert_eq!(refused.code(), tonic::Code::FailedPrecondition, "{refused:?}");
+    assert!(refused.message().contains("kept"), "{}", refused.message());
+
+    // A valid event the observatory cannot store until a fix ("no partner of the Manche") is
+    // dead-lettered, then replayed once the fix is in: the observatory applies it itself, which
+    // its credentials allow (it may not publish on the registry's subject).
+    let observatory_db = sqlx::PgPool::connect(&obs_db.url).await.unwrap();
+    sqlx::raw_sql("ALTER TABLE partner_projection ADD CONSTRAINT fault_no_manche CHECK (departement_code <> '50')")
+        .execute(&observatory_db)
+        .await
+        .unwrap();
+    PartnerRegistryClient::new(admin_channel(registry_url.clone()).await)
+        .create_partner(CreatePartnerRequest {
+            name: "Association de la Manche".into(),
+            siret: "73282932000108".into(),
+            commune_code: "50129".into(),
+            postal_code: "50100".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the second partner is created");
+    let failed = poll_until(
+        Duration::from_secs(30),
+        "the Manche partner to be dead-lettered",
+        dead_letters_now(2),
+    )
+    .await
+    .into_iter()
+    .find(|d| d.sequence != poisoned.sequence)
+    .unwrap();
+    sqlx::raw_sql("ALTER TABLE partner_projection DROP CONSTRAINT fault_no_manche")
+        .execute(&observatory_db)
+        .await
+        .unwrap();
+    let replayed = dead_letters
+        .replay_dead_letters(ReplayDeadLettersRequest {
+            consumer: "observatory-registry".into(),
+            sequences: vec![failed.sequence],
+            all: false,
+        })
+        .await
+        .expect("the replay works under the observatory's credentials")
+        .into_inner()
+        .replayed;
+    assert_eq!(replayed, [failed.sequence]);
+    let counts = stats
+        .count_partners_by_departement(CountPartnersByDepartementRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(counts.total, 2, "the replayed partner is projected at once");
+    let left = dead_letters_now(1)().await.expect("only the poison event is left");
+    assert_eq!(left[0].sequence, poisoned.sequence);
 
     // Its acks went through: nothing stays pending on its consumer.
     let (admin, _) = nats.client("admin").await;
@@ -156,7 +240,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
                 .await
                 .ok()?;
             let info = consumer.info().await.ok()?;
-            (info.num_ack_pending == 0 && info.num_pending == 0 && info.delivered.stream_sequence >= 2).then_some(())
+            (info.num_ack_pending == 0 && info.num_pending == 0 && info.delivered.stream_sequence >= 3).then_some(())
         }
     })
     .await;
@@ -185,7 +269,7 @@ async fn each_service_publishes_only_its_own_subjects_and_consumers_still_consum
                 .await
                 .ok()?
                 .into_inner();
-            (counts.total == 1 && info.num_pending == 0).then_some(())
+            (counts.total == 2 && info.num_pending == 0).then_some(())
         }
     })
     .await;

@@ -61,7 +61,6 @@ impl App {
         let api = Api {
             health_services: vec![SERVICE_NAME],
             descriptor_sets: vec![ess_proto::ACTIVITIES_DESCRIPTOR_SET],
-            consumers: vec![events::registry::DURABLE],
             access: crate::access::ACCESS,
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
@@ -71,7 +70,9 @@ impl App {
                 ConsumerConfig::new(events::registry::DURABLE, events::registry::FILTER),
                 events::registry::PartnerDirectoryProjection,
             );
+            let replay = registry_events.replay();
             supervisor.spawn_critical("registry-events", registry_events.run(supervisor.token()));
+            vec![replay]
         };
         self.host
             .run(shutdown, api, |routes| routes.add_service(activities), consumers)

@@ -118,7 +118,6 @@ impl App {
                 ess_proto::observatory::v1::reports_server::SERVICE_NAME,
             ],
             descriptor_sets: vec![ess_proto::OBSERVATORY_DESCRIPTOR_SET],
-            consumers: vec![events::registry::DURABLE],
             access: crate::access::ACCESS,
         };
         let consumers = |supervisor: &platform::task::Supervisor, backbone: &platform::backbone::Backbone| {
@@ -128,6 +127,7 @@ impl App {
                 ConsumerConfig::new(events::registry::DURABLE, events::registry::FILTER),
                 events::registry::RegistryProjection,
             );
+            let registry_replay = registry_events.replay();
             supervisor.spawn_critical("registry-events", registry_events.run(supervisor.token()));
             let activities_events = Consumer::new(
                 backbone.pool.clone(),
@@ -135,8 +135,10 @@ impl App {
                 ConsumerConfig::new(events::activities::DURABLE, events::activities::FILTER),
                 events::activities::ActivitiesProjection,
             );
+            let activities_replay = activities_events.replay();
             supervisor.spawn_critical("activities-events", activities_events.run(supervisor.token()));
             supervisor.spawn_critical("http", web::serve(http, web_state, supervisor.token()));
+            vec![registry_replay, activities_replay]
         };
         self.host
             .run(

@@ -13,8 +13,8 @@ use crate::{
 pub mod headers {
     /// The event id (UUIDv7); JetStream dedupes on it within the duplicate window.
     pub const MSG_ID: &str = "Nats-Msg-Id";
-    /// The event id again: a replayed dead letter gets a new `Nats-Msg-Id` but keeps this one, so
-    /// consumers still recognise it.
+    /// The event id again: a dead letter gets a new `Nats-Msg-Id` but keeps this one, so its
+    /// replay is still recognised.
     pub const EVENT_ID: &str = "Ess-Event-Id";
     /// Fully qualified protobuf message name of the payload.
     pub const EVENT_TYPE: &str = "Ess-Event-Type";

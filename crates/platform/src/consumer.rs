@@ -7,8 +7,10 @@
 //! A duplicate is acked without effect. A transient failure is retried with backoff; a message
 //! that can never be applied (undecodable, or still failing after `max_attempts`) is copied to
 //! `<prefix>.dlq.<consumer>` with the reason in a header, then terminated, and the stream moves on.
+//! Once the cause is fixed, [`Replay`] applies a dead letter again through the same idempotent
+//! step, in the service itself (see [`crate::dead_letters`]).
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use async_nats::{
@@ -20,7 +22,7 @@ use async_nats::{
     },
 };
 use bytes::Bytes;
-use futures::{FutureExt as _, StreamExt as _};
+use futures::{FutureExt as _, StreamExt as _, future::BoxFuture};
 use sqlx::{Acquire as _, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument as _, Span, field::Empty};
@@ -140,7 +142,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// The name recorded on spans (`ess.outcome`).
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Applied => "applied",
             Self::Duplicate => "duplicate",
@@ -155,7 +158,8 @@ pub struct Consumer<H> {
     pool: PgPool,
     bus: EventBus,
     config: ConsumerConfig,
-    handler: H,
+    /// Shared with the consumer's [`Replay`].
+    handler: Arc<H>,
 }
 
 const RECONNECT_BASE: Duration = Duration::from_millis(200);
@@ -168,8 +172,17 @@ impl<H: Handler> Consumer<H> {
             pool,
             bus,
             config,
-            handler,
+            handler: Arc::new(handler),
         }
+    }
+
+    /// What replays this consumer's dead letters (for [`crate::dead_letters`]).
+    pub fn replay(&self) -> Arc<dyn Replay> {
+        Arc::new(Replayer {
+            pool: self.pool.clone(),
+            durable: self.config.durable.clone(),
+            handler: self.handler.clone(),
+        })
     }
 
     /// Creates the durable consumer on the stream if needed (idempotent).
@@ -362,7 +375,7 @@ impl<H: Handler> Consumer<H> {
                         (Err(reason), _) => Err(HandlerError::Poison(reason.clone())),
                         (Ok(_), Some((_, error))) => Err(error),
                         (Ok(event), None) => {
-                            self.apply_in_savepoint(&mut tx, event)
+                            apply_once(&mut tx, &self.config.durable, &*self.handler, event)
                                 .instrument(item.span.clone())
                                 .await
                         }
@@ -468,27 +481,6 @@ impl<H: Handler> Consumer<H> {
         Ok(())
     }
 
-    /// The idempotent step, inside the batch's transaction: mark processed, apply. A savepoint
-    /// confines a failure to this event; the batch's commit makes it durable.
-    async fn apply_in_savepoint(&self, tx: &mut PgConnection, event: &InboundEvent) -> Result<Outcome, HandlerError> {
-        let mut savepoint = tx.begin().await?;
-        let inserted =
-            sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(&self.config.durable)
-                .bind(event.event_id)
-                .execute(&mut *savepoint)
-                .await?;
-        if inserted.rows_affected() == 0 {
-            count_outcome(&mut savepoint, &self.config.durable, Outcome::Duplicate, 1).await?;
-            savepoint.commit().await?;
-            return Ok(Outcome::Duplicate);
-        }
-        // On error the savepoint is dropped, which rolls back to it.
-        self.handler.handle(&mut savepoint, event).await?;
-        savepoint.commit().await?;
-        Ok(Outcome::Applied)
-    }
-
     /// Copies the message to the dead-letter subject (awaiting the ack), then terminates it.
     async fn dead_letter(&self, message: &Message, reason: &str, delivered: u64) -> anyhow::Result<Outcome> {
         let info = message.info().map_err(|e| anyhow::anyhow!("message info: {e}"))?;
@@ -524,8 +516,63 @@ impl<H: Handler> Consumer<H> {
     }
 }
 
-/// Adds one to the consumer's counter for a rare outcome (applied events are counted by
-/// `processed_events` itself).
+/// The idempotent step: mark the event processed by `durable`, apply it. In a savepoint when
+/// `conn` is in a transaction (a batch: the failure stays with its event, the batch's commit makes
+/// it durable), else in a transaction of its own (a replay).
+async fn apply_once<H: Handler>(
+    conn: &mut PgConnection,
+    durable: &str,
+    handler: &H,
+    event: &InboundEvent,
+) -> Result<Outcome, HandlerError> {
+    let mut step = conn.begin().await?;
+    let inserted =
+        sqlx::query("INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(durable)
+            .bind(event.event_id)
+            .execute(&mut *step)
+            .await?;
+    if inserted.rows_affected() == 0 {
+        count_outcome(&mut step, durable, Outcome::Duplicate, 1).await?;
+        step.commit().await?;
+        return Ok(Outcome::Duplicate);
+    }
+    // On error the step is dropped, which rolls it back.
+    handler.handle(&mut step, event).await?;
+    step.commit().await?;
+    Ok(Outcome::Applied)
+}
+
+/// Applies a dead letter of one consumer again, once its cause is fixed: the same idempotent step
+/// as a delivery, in the service's own database. Nothing is published, so a replay needs no right
+/// on the event's subject (which belongs to the producing service) and reaches no other consumer.
+pub trait Replay: Send + Sync {
+    /// The durable consumer whose dead letters these are.
+    fn durable(&self) -> &str;
+
+    /// Applies `event` (read from a dead letter) in a transaction of its own.
+    fn apply<'a>(&'a self, event: &'a InboundEvent) -> BoxFuture<'a, Result<Outcome, HandlerError>>;
+}
+
+struct Replayer<H> {
+    pool: PgPool,
+    durable: String,
+    handler: Arc<H>,
+}
+
+impl<H: Handler> Replay for Replayer<H> {
+    fn durable(&self) -> &str {
+        &self.durable
+    }
+
+    fn apply<'a>(&'a self, event: &'a InboundEvent) -> BoxFuture<'a, Result<Outcome, HandlerError>> {
+        Box::pin(async move {
+            let mut conn = self.pool.acquire().await?;
+            apply_once(&mut conn, &self.durable, &*self.handler, event).await
+        })
+    }
+}
+
 /// Commits a batch's transaction. If the commit fails, nothing of the batch is kept: every message
 /// that was applied becomes a transient failure, to be retried.
 async fn commit_batch(tx: sqlx::Transaction<'_, sqlx::Postgres>, results: &mut [Result<Outcome, HandlerError>]) {
@@ -537,6 +584,8 @@ async fn commit_batch(tx: sqlx::Transaction<'_, sqlx::Postgres>, results: &mut [
     }
 }
 
+/// Adds `n` to the consumer's counter for a rare outcome (applied events are counted by
+/// `processed_events` itself).
 async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome, n: i64) -> Result<(), sqlx::Error> {
     let sql = match outcome {
         Outcome::Duplicate => {
@@ -558,7 +607,7 @@ async fn count_outcome(conn: &mut PgConnection, consumer: &str, outcome: Outcome
 }
 
 /// Reads the platform headers; an error string means the message can never be processed.
-fn parse_event(
+pub(crate) fn parse_event(
     bus: &EventBus,
     subject: &str,
     header: &dyn Fn(&str) -> Option<String>,

@@ -1,18 +1,17 @@
 //! `ess.platform.v1.DeadLetters`: every service lists and replays the dead letters of its own
 //! durable consumers. Dead letters live in the stream on `<prefix>.dlq.<consumer>` (see
-//! [`crate::consumer`]); a replay publishes the original payload and headers again on the original
-//! subject under a new `Nats-Msg-Id` (the event id is kept, so consumers that already applied it
-//! skip it), then deletes the dead letter.
+//! [`crate::consumer`]). A replay applies the dead letter again through its consumer's handler, in
+//! the service (the idempotent step of a delivery: a consumer that had applied the event skips
+//! it), then deletes it; one that still fails is kept and the answer says why. Nothing is
+//! published: the event's subject belongs to the service that produced it, which a consuming
+//! service may not publish on (least-privilege NATS users), and no other consumer sees it again.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context as _;
 use async_nats::{
     HeaderMap,
-    jetstream::{
-        consumer::{AckPolicy, DeliverPolicy, pull},
-        message::PublishMessage,
-    },
+    jetstream::consumer::{AckPolicy, DeliverPolicy, pull},
 };
 use ess_proto::platform::v1::{
     DeadLetter, ListDeadLettersRequest, ListDeadLettersResponse, ReplayDeadLettersRequest, ReplayDeadLettersResponse,
@@ -20,10 +19,13 @@ use ess_proto::platform::v1::{
 };
 use futures::StreamExt as _;
 use tonic::{Request, Response, Status};
+use tracing::Instrument as _;
 
 use crate::{
     bus::{EventBus, headers},
+    consumer::{HandlerError, Replay, parse_event},
     grpc::{FieldViolation, internal, invalid_argument},
+    telemetry::{self, NatsHeaderExtractor},
 };
 
 const DEFAULT_LIMIT: usize = 100;
@@ -32,26 +34,30 @@ const MAX_LIMIT: usize = 1000;
 /// The service's dead-letter administration over `bus`, for the durable consumers it runs.
 pub struct DeadLetterService {
     bus: EventBus,
-    consumers: Vec<&'static str>,
+    consumers: Vec<Arc<dyn Replay>>,
 }
 
 impl DeadLetterService {
-    /// Administers the dead letters of `consumers` (durable names) only.
-    pub fn new(bus: EventBus, consumers: Vec<&'static str>) -> Self {
+    /// Administers the dead letters of `consumers` only.
+    pub fn new(bus: EventBus, consumers: Vec<Arc<dyn Replay>>) -> Self {
         Self { bus, consumers }
     }
 
-    fn chosen(&self, consumer: &str) -> Result<Vec<&'static str>, Status> {
+    fn chosen(&self, consumer: &str) -> Result<Vec<&dyn Replay>, Status> {
         if consumer.is_empty() {
-            return Ok(self.consumers.clone());
+            return Ok(self.consumers.iter().map(|c| &**c).collect());
         }
-        match self.consumers.iter().find(|c| **c == consumer) {
-            Some(c) => Ok(vec![*c]),
+        match self.consumers.iter().find(|c| c.durable() == consumer) {
+            Some(c) => Ok(vec![&**c]),
             None => Err(invalid_argument(vec![FieldViolation::new(
                 "consumer",
                 format!(
                     "is not a consumer of this service (known: {})",
-                    self.consumers.join(", ")
+                    self.consumers
+                        .iter()
+                        .map(|c| c.durable())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )])),
         }
@@ -111,56 +117,59 @@ impl DeadLetterService {
         Ok(found)
     }
 
-    /// Publishes the dead letter at `sequence` again on its original subject, then deletes it.
-    async fn replay_one(&self, consumer: &str, sequence: u64) -> anyhow::Result<()> {
-        let subject = self.bus.dead_letter_subject(consumer);
+    /// Applies the dead letter at `sequence` again through `consumer`, then deletes it. One that
+    /// still fails is kept: FAILED_PRECONDITION with the reason.
+    async fn replay_one(&self, consumer: &dyn Replay, sequence: u64) -> Result<(), Status> {
+        let durable = consumer.durable();
+        let subject = self.bus.dead_letter_subject(durable);
         let stream = self
             .bus
             .jetstream
             .get_stream(&self.bus.stream)
             .await
-            .context("looking up the stream")?;
+            .context("looking up the stream")
+            .map_err(internal)?;
         let message = stream
             .get_raw_message(sequence)
             .await
-            .with_context(|| format!("reading dead letter {sequence}"))?;
-        anyhow::ensure!(
-            message.subject.as_str() == subject,
-            "sequence {sequence} is not a dead letter of {consumer}"
-        );
-        let original = message
-            .headers
-            .get(headers::DLQ_ORIGINAL_SUBJECT)
-            .map(|v| v.as_str().to_owned())
-            .context("dead letter without its original subject")?;
-        let mut replay = HeaderMap::new();
-        for (name, values) in message.headers.iter() {
-            let name: &str = name.as_ref();
-            if name.starts_with("Ess-Dlq-") || name == headers::MSG_ID {
-                continue;
-            }
-            for value in values {
-                replay.append(name, value.as_str());
-            }
+            .with_context(|| format!("reading dead letter {sequence}"))
+            .map_err(internal)?;
+        if message.subject.as_str() != subject {
+            return Err(invalid_argument(vec![FieldViolation::new(
+                "sequences",
+                format!("{sequence} is not a dead letter of {durable}"),
+            )]));
         }
-        let ack = self
-            .bus
-            .jetstream
-            .send_publish(
-                original.clone(),
-                PublishMessage::build()
-                    .payload(message.payload.clone())
-                    .headers(replay)
-                    .message_id(format!("replay.{consumer}.{sequence}")),
-            )
-            .await
-            .with_context(|| format!("replaying {sequence} on {original}"))?;
-        ack.await.with_context(|| format!("ack of the replay of {sequence}"))?;
+        let hdrs = &message.headers;
+        let header = |name: &str| hdrs.get(name).map(|v| v.as_str().to_owned());
+        let original = header(headers::DLQ_ORIGINAL_SUBJECT).unwrap_or_default();
+        let span = tracing::info_span!(
+            "consumer.replay",
+            otel.name = %format!("{original} replay"),
+            otel.kind = "consumer",
+            messaging.system = "nats",
+            messaging.operation.type = "process",
+            messaging.destination.name = %original,
+            messaging.consumer.group.name = %durable,
+            messaging.nats.stream.sequence = sequence,
+            ess.outcome = tracing::field::Empty,
+        );
+        telemetry::set_parent(&span, &NatsHeaderExtractor(hdrs));
+        let outcome = match parse_event(&self.bus, &original, &header, message.payload.clone()) {
+            Ok(event) => consumer.apply(&event).instrument(span.clone()).await,
+            Err(reason) => Err(HandlerError::Poison(reason)),
+        };
+        let outcome = outcome.map_err(|e| {
+            tracing::warn!(parent: &span, consumer = durable, sequence, error = %e, "platform.dead_letters.replay_failed");
+            Status::failed_precondition(format!("dead letter {sequence} still fails and is kept: {e:#}"))
+        })?;
+        span.record("ess.outcome", outcome.as_str());
         stream
             .delete_message(sequence)
             .await
-            .with_context(|| format!("removing replayed dead letter {sequence}"))?;
-        tracing::info!(consumer, sequence, original_subject = %original, "platform.dead_letters.replayed");
+            .with_context(|| format!("removing replayed dead letter {sequence}"))
+            .map_err(internal)?;
+        tracing::info!(parent: &span, consumer = durable, sequence, original_subject = %original, "platform.dead_letters.replayed");
         Ok(())
     }
 }
@@ -182,7 +191,7 @@ impl DeadLetters for DeadLetterService {
             if remaining == 0 {
                 break;
             }
-            dead_letters.extend(self.read(consumer, remaining).await.map_err(internal)?);
+            dead_letters.extend(self.read(consumer.durable(), remaining).await.map_err(internal)?);
         }
         Ok(Response::new(ListDeadLettersResponse { dead_letters }))
     }
@@ -197,7 +206,7 @@ impl DeadLetters for DeadLetterService {
         }
         let consumer = self.chosen(&req.consumer)?[0];
         let sequences = if req.all {
-            self.read(consumer, MAX_LIMIT)
+            self.read(consumer.durable(), MAX_LIMIT)
                 .await
                 .map_err(internal)?
                 .into_iter()
@@ -215,9 +224,9 @@ impl DeadLetters for DeadLetterService {
         for sequence in sequences {
             self.replay_one(consumer, sequence).await.map_err(|e| {
                 if replayed.is_empty() {
-                    internal(e)
+                    e
                 } else {
-                    internal(e.context(format!("after replaying {replayed:?}")))
+                    Status::new(e.code(), format!("{} (after replaying {replayed:?})", e.message()))
                 }
             })?;
             replayed.push(sequence);

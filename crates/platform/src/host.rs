@@ -3,7 +3,7 @@
 //! whatever consumers it runs, until shutdown ([`Host::run`]); and [`main`], which wraps that in
 //! telemetry and signal handling. A service's `App` is a thin layer over this.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use ess_proto::platform::v1::{audit_server::AuditServer, dead_letters_server::DeadLettersServer};
 use sqlx::{PgPool, migrate::Migrator};
@@ -17,6 +17,7 @@ use crate::{
     auth::TokenVerifier,
     backbone::Backbone,
     config::{CommonArgs, TelemetryArgs},
+    consumer::Replay,
     dead_letters::DeadLetterService,
     grpc,
     limits::LimitsArgs,
@@ -33,8 +34,6 @@ pub struct Api {
     pub health_services: Vec<&'static str>,
     /// Encoded descriptor sets registered for reflection (the platform's are added).
     pub descriptor_sets: Vec<&'static [u8]>,
-    /// Durable consumers the service runs: their dead letters are served by `DeadLetters`.
-    pub consumers: Vec<&'static str>,
     /// Who may call each of the service's methods (the platform's own are added). A method
     /// missing here is refused to everyone.
     pub access: &'static [MethodAccess],
@@ -92,21 +91,22 @@ impl Host {
     }
 
     /// Serves health, reflection and the routes `add_routes` adds; runs the outbox relay, the
-    /// health watcher and the tasks `spawn_tasks` starts (consumers); until `shutdown` is cancelled
-    /// or a task fails. Then closes the pool.
+    /// health watcher and the tasks `spawn_tasks` starts (consumers, whose [`Replay`]s it returns:
+    /// `DeadLetters` serves their dead letters); until `shutdown` is cancelled or a task fails.
+    /// Then closes the pool.
     pub async fn run(
         self,
         shutdown: CancellationToken,
         api: Api,
         add_routes: impl FnOnce(Routes) -> Routes,
-        spawn_tasks: impl FnOnce(&Supervisor, &Backbone),
+        spawn_tasks: impl FnOnce(&Supervisor, &Backbone) -> Vec<Arc<dyn Replay>>,
     ) -> anyhow::Result<()> {
         let supervisor = Supervisor::new(shutdown);
         let (reporter, health) = tonic_health::server::health_reporter();
         self.backbone.spawn(&supervisor, reporter, api.health_services);
-        spawn_tasks(&supervisor, &self.backbone);
+        let consumers = spawn_tasks(&supervisor, &self.backbone);
 
-        let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), api.consumers))
+        let dead_letters = DeadLettersServer::new(DeadLetterService::new(self.backbone.bus.clone(), consumers))
             .max_decoding_message_size(self.limits.max_message_bytes)
             .max_encoding_message_size(self.limits.max_message_bytes);
         let audit = AuditServer::new(AuditService::new(self.backbone.pool.clone()))

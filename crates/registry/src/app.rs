@@ -85,8 +85,6 @@ impl App {
                 sirene_import_server::SERVICE_NAME,
             ],
             descriptor_sets: vec![ess_proto::REGISTRY_DESCRIPTOR_SET],
-            // The registry consumes no events.
-            consumers: vec![],
             access: crate::access::ACCESS,
         };
         self.host
@@ -101,7 +99,8 @@ impl App {
                         .add_service(initiatives)
                         .add_service(sirene)
                 },
-                |_, _| {},
+                // The registry consumes no events.
+                |_, _| vec![],
             )
             .await
     }
