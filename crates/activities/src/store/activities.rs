@@ -300,25 +300,19 @@ async fn complete(conn: &mut PgConnection, rows: Vec<ActivityRow>) -> Result<Vec
     Ok(out)
 }
 
-/// Per session: (registered incl. attended and no-show, waitlisted, attended).
+/// Per session: (registered incl. attended and no-show, waitlisted, attended), as the session
+/// rows keep them (`store::registrations` changes them with the registrations): a view does not
+/// count the registrations.
 pub async fn session_counts(
     conn: &mut PgConnection,
     activity_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, (i32, i32, i32)>, StoreError> {
-    let rows: Vec<(Uuid, i64, i64, i64)> = sqlx::query_as(
-        "SELECT session_id, \
-                count(*) FILTER (WHERE status IN ('registered', 'attended', 'no_show')), \
-                count(*) FILTER (WHERE status = 'waitlisted'), \
-                count(*) FILTER (WHERE status = 'attended') \
-         FROM registrations WHERE activity_id = ANY($1) GROUP BY session_id",
-    )
-    .bind(activity_ids)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(s, r, w, a)| (s, (r as i32, w as i32, a as i32)))
-        .collect())
+    let rows: Vec<(Uuid, i32, i32, i32)> =
+        sqlx::query_as("SELECT id, seated, waitlisted, attended FROM sessions WHERE activity_id = ANY($1)")
+            .bind(activity_ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(s, r, w, a)| (s, (r, w, a))).collect())
 }
 
 /// Writes the outcome of a completed activity.
