@@ -136,6 +136,8 @@ async fn seeding_the_demo_twice_creates_nothing_the_second_time() {
         "registrations",
         "practices",
         "datasets",
+        "actions",
+        "reports",
     ];
     for kind in kinds {
         assert!(first[kind]["total"].as_u64().unwrap() > 0, "{kind}: {first}");
@@ -162,6 +164,16 @@ async fn seeding_the_demo_twice_creates_nothing_the_second_time() {
         .filter_map(|d| d["edition"].as_str())
         .collect();
     assert_eq!(editions, ["demo-synthetique", "demo-synthetique"], "{datasets}");
+    // The action plan's progress is computed from the rest of the demo.
+    let progress = cluster.essctl_json(&["action", "progress"]).await;
+    let targets = progress.as_array().expect("a list");
+    assert_eq!(targets.len(), 9, "{progress}");
+    assert!(
+        targets.iter().all(|t| t["achieved"].as_f64().is_some_and(|a| a > 0.0)),
+        "every target of the demo plan has made progress: {progress}"
+    );
+    let reports = cluster.essctl_json(&["report", "list"]).await;
+    assert_eq!(reports.as_array().map(Vec::len), Some(1), "{reports}");
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! `essctl seed demo`: loads the plan of [`super::seed_data`] through the services' public gRPC
 //! APIs, converging rather than appending — what exists is found again (partners by SIRET, PTCEs,
-//! initiatives, activities and practices by their unique demo names, registrations by email,
-//! datasets by source and edition) and only what is missing is created, so running it twice
+//! initiatives, activities, practices and plan actions by their unique demo names, registrations
+//! by email, datasets by source and edition, reports by kind, period and format) and only what is
+//! missing is created, so running it twice
 //! creates nothing the second time, and a run interrupted half-way is completed by the next.
 
 use std::collections::{HashMap, HashSet};
@@ -10,8 +11,9 @@ use chrono::Utc;
 use ess_proto::{
     activities::v1::{self as apb, activities_client::ActivitiesClient},
     observatory::v1::{
-        self as opb, DatasetHeader, ImportDatasetRequest, import_dataset_request::Part, import_dataset_response::Event,
-        observatory_client::ObservatoryClient,
+        self as opb, DatasetHeader, ImportDatasetRequest, action_plan_client::ActionPlanClient,
+        import_dataset_request::Part, import_dataset_response::Event, observatory_client::ObservatoryClient,
+        reports_client::ReportsClient,
     },
     registry::v1::{
         self as rpb, initiatives_client::InitiativesClient, lookup_partners_request::Key,
@@ -74,6 +76,10 @@ pub struct SeedReport {
     pub practices: SeedCount,
     /// Observatory datasets.
     pub datasets: SeedCount,
+    /// Actions of the agreement's plan.
+    pub actions: SeedCount,
+    /// Published reports.
+    pub reports: SeedCount,
     /// Activities whose sessions have not ended yet, left scheduled instead of completed.
     pub not_yet_completable: Vec<String>,
 }
@@ -97,6 +103,8 @@ struct Seeder<'a> {
     initiatives: InitiativesClient<Transport>,
     activities: ActivitiesClient<Transport>,
     observatory: ObservatoryClient<Transport>,
+    action_plan: ActionPlanClient<Transport>,
+    reports: ReportsClient<Transport>,
     report: SeedReport,
 }
 
@@ -119,6 +127,12 @@ pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Fa
         global.timeout,
         global.bearer()?,
     )?;
+    let observatory = transport(
+        Service::Observatory,
+        &global.observatory_url,
+        global.timeout,
+        global.bearer()?,
+    )?;
     let mut seeder = Seeder {
         global,
         root: root.clone(),
@@ -132,12 +146,9 @@ pub async fn demo(global: &GlobalArgs, args: &SeedDemoArgs) -> Result<String, Fa
             global.timeout,
             global.bearer()?,
         )?),
-        observatory: ObservatoryClient::new(transport(
-            Service::Observatory,
-            &global.observatory_url,
-            global.timeout,
-            global.bearer()?,
-        )?),
+        observatory: ObservatoryClient::new(observatory.clone()),
+        action_plan: ActionPlanClient::new(observatory.clone()),
+        reports: ReportsClient::new(observatory),
         report: SeedReport {
             seed: args.seed,
             ..Default::default()
@@ -181,6 +192,9 @@ impl Seeder<'_> {
         let activities = self.activities(plan, &partners).await?;
         self.practices(plan, &partners, &activities).await?;
         self.datasets(plan).await?;
+        self.actions(plan).await?;
+        // Last: the report covers everything above.
+        self.reports(plan).await?;
         Ok(())
     }
 
@@ -951,6 +965,122 @@ impl Seeder<'_> {
         }
         Ok(())
     }
+
+    async fn actions(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
+        let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
+        const SVC: &str = "ess.observatory.v1.ActionPlan";
+        let span = self.span(Service::Observatory, SVC, "ListActions");
+        let existing = paging::all(|page_token| {
+            let (mut client, span, url) = (self.action_plan.clone(), span.clone(), url.clone());
+            let message = opb::ListActionsRequest {
+                axis: 0,
+                page_size: 500,
+                page_token,
+            };
+            async move {
+                let r = call(
+                    Service::Observatory,
+                    &url,
+                    t,
+                    &span,
+                    client.list_actions(request(message, t)),
+                )
+                .await?;
+                Ok((r.actions, r.next_page_token))
+            }
+        })
+        .await?;
+        for a in &plan.actions {
+            if existing.iter().any(|x| x.title == a.title) {
+                self.report.actions.found();
+                continue;
+            }
+            let span = self.span(Service::Observatory, SVC, "CreateAction");
+            let message = opb::CreateActionRequest {
+                axis: a.axis,
+                title: a.title.clone(),
+                description: a.description.clone(),
+                targets: a
+                    .targets
+                    .iter()
+                    .map(|g| opb::Target {
+                        indicator: g.indicator,
+                        activity_kind: g.activity_kind.to_owned(),
+                        public: g.public.to_owned(),
+                        stage: String::new(),
+                        period_from: g.period_from.to_owned(),
+                        period_to: g.period_to.to_owned(),
+                        target: g.target,
+                        label: String::new(),
+                    })
+                    .collect(),
+            };
+            call(
+                Service::Observatory,
+                &url,
+                t,
+                &span,
+                self.action_plan.create_action(request(message, t)),
+            )
+            .await?;
+            self.report.actions.created();
+        }
+        Ok(())
+    }
+
+    /// Publishes the plan's reports that are not published yet (same kind, period and format).
+    async fn reports(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
+        let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
+        const SVC: &str = "ess.observatory.v1.Reports";
+        let span = self.span(Service::Observatory, SVC, "ListPublishedReports");
+        let existing = paging::all(|page_token| {
+            let (mut client, span, url) = (self.reports.clone(), span.clone(), url.clone());
+            let message = opb::ListPublishedReportsRequest {
+                page_size: 500,
+                page_token,
+            };
+            async move {
+                let r = call(
+                    Service::Observatory,
+                    &url,
+                    t,
+                    &span,
+                    client.list_published_reports(request(message, t)),
+                )
+                .await?;
+                Ok((r.reports, r.next_page_token))
+            }
+        })
+        .await?;
+        for r in &plan.reports {
+            let year_start = format!("{}-01-01", r.year);
+            if existing
+                .iter()
+                .any(|x| x.kind == r.kind && x.format == r.format && x.period_from == year_start)
+            {
+                self.report.reports.found();
+                continue;
+            }
+            let span = self.span(Service::Observatory, SVC, "PublishReport");
+            let message = opb::RenderReportRequest {
+                kind: r.kind,
+                year: r.year,
+                from: String::new(),
+                to: String::new(),
+                format: r.format,
+            };
+            call(
+                Service::Observatory,
+                &url,
+                t,
+                &span,
+                self.reports.publish_report(request(message, t)),
+            )
+            .await?;
+            self.report.reports.created();
+        }
+        Ok(())
+    }
 }
 
 fn bad_answer(service: Service, url: &str, what: &str) -> Failure {
@@ -978,6 +1108,8 @@ fn render_report(report: &SeedReport, output: Output) -> Result<String, Failure>
         ("inscriptions", &report.registrations),
         ("fiches bonnes pratiques", &report.practices),
         ("jeux de données (URSSAF synthétiques)", &report.datasets),
+        ("actions du plan de la convention", &report.actions),
+        ("rapports publiés", &report.reports),
     ]
     .iter()
     .map(|(name, c)| vec![(*name).to_owned(), c.total.to_string(), c.created.to_string()])

@@ -8,6 +8,8 @@
 
 use std::collections::HashSet;
 
+use ess_proto::observatory::v1::{Indicator, ReportFormat, ReportKind};
+
 /// Marks every generated name as synthetic.
 pub const DEMO: &str = "(démo)";
 
@@ -711,6 +713,43 @@ pub struct DemoDataset {
     pub csv: String,
 }
 
+/// A target of an action of the agreement's plan (`ess.observatory.v1.Target`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoTarget {
+    /// `Indicator` value.
+    pub indicator: i32,
+    /// Activity kind filter (`SENSIBILISATION`), or empty.
+    pub activity_kind: &'static str,
+    /// Public filter (`SCOLAIRES`), or empty.
+    pub public: &'static str,
+    /// YYYY-MM-DD, inclusive.
+    pub period_from: &'static str,
+    pub period_to: &'static str,
+    pub target: f64,
+}
+
+/// An action of the agreement's plan, with targets the demo's activities, PTCEs, initiatives and
+/// practices make progress on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoAction {
+    /// 1 to 5.
+    pub axis: i32,
+    /// Unique, ends with "(démo)".
+    pub title: String,
+    pub description: String,
+    pub targets: Vec<DemoTarget>,
+}
+
+/// A report the demo publishes: the yearly review of the last completed campaign.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemoReport {
+    /// `ReportKind` value.
+    pub kind: i32,
+    pub year: i32,
+    /// `ReportFormat` value.
+    pub format: i32,
+}
+
 /// Everything the demo creates.
 #[derive(Debug, Clone)]
 pub struct DemoPlan {
@@ -730,6 +769,10 @@ pub struct DemoPlan {
     pub practices: Vec<DemoPractice>,
     /// Observatory datasets.
     pub datasets: Vec<DemoDataset>,
+    /// The agreement's action plan.
+    pub actions: Vec<DemoAction>,
+    /// Published reports.
+    pub reports: Vec<DemoReport>,
 }
 
 const STREETS: &[&str] = &[
@@ -774,6 +817,12 @@ pub fn plan(seed: u64, partner_count: usize) -> DemoPlan {
     let practices = practices(&mut rng, &partners, &activities);
     let datasets = datasets(&mut rng);
     DemoPlan {
+        actions: actions(),
+        reports: vec![DemoReport {
+            kind: ReportKind::BilanAnnuel as i32,
+            year: 2025,
+            format: ReportFormat::Html as i32,
+        }],
         partners,
         memberships,
         affiliations,
@@ -783,6 +832,79 @@ pub fn plan(seed: u64, partner_count: usize) -> DemoPlan {
         practices,
         datasets,
     }
+}
+
+/// The agreement's action plan over 2025–2026: one or two actions per axis, each target an
+/// indicator the observatory computes from what the rest of the demo creates.
+fn actions() -> Vec<DemoAction> {
+    let target = |indicator: Indicator, target: f64| DemoTarget {
+        indicator: indicator as i32,
+        activity_kind: "",
+        public: "",
+        period_from: "2025-01-01",
+        period_to: "2026-12-31",
+        target,
+    };
+    let action = |axis: i32, title: &str, description: &str, targets: Vec<DemoTarget>| DemoAction {
+        axis,
+        title: format!("{title} {DEMO}"),
+        description: format!("Données de démonstration, synthétiques. {description}"),
+        targets,
+    };
+    vec![
+        action(
+            1,
+            "Structurer les réseaux de l'ESS",
+            "Associer les structures de l'ESS aux actions de la convention.",
+            vec![target(Indicator::PartnersInvolved, 40.0)],
+        ),
+        action(
+            2,
+            "Faire connaître l'ESS aux demandeurs d'emploi",
+            "Informations collectives et visites d'entreprises avec les acteurs de l'emploi.",
+            vec![
+                target(Indicator::JobSeekersReached, 150.0),
+                target(Indicator::Under26Reached, 200.0),
+            ],
+        ),
+        action(
+            3,
+            "Accompagner les coopérations territoriales",
+            "Émergence de PTCE sur les trois départements.",
+            // The demo's initiatives moved through their stages before 2025: no target on them.
+            vec![target(Indicator::PtcesCreated, 3.0)],
+        ),
+        action(
+            4,
+            "Sensibiliser les jeunes à l'ESS",
+            "Interventions en établissements scolaires pendant le Mois de l'ESS.",
+            vec![
+                DemoTarget {
+                    activity_kind: "SENSIBILISATION",
+                    ..target(Indicator::ActivitiesCompleted, 12.0)
+                },
+                DemoTarget {
+                    public: "SCOLAIRES",
+                    ..target(Indicator::PeopleReached, 400.0)
+                },
+            ],
+        ),
+        action(
+            4,
+            "Promouvoir l'ESS auprès du grand public",
+            "Forums, conférences et portes ouvertes.",
+            vec![
+                target(Indicator::PeopleReached, 1_000.0),
+                target(Indicator::WomenReached, 500.0),
+            ],
+        ),
+        action(
+            5,
+            "Capitaliser les bonnes pratiques",
+            "Fiches de l'observatoire régional sur les actions réussies.",
+            vec![target(Indicator::PracticesPublished, 6.0)],
+        ),
+    ]
 }
 
 fn partners(rng: &mut Rng, count: usize) -> Vec<DemoPartner> {
