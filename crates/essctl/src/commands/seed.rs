@@ -178,6 +178,32 @@ impl Seeder<'_> {
         )
     }
 
+    /// Every page of a list RPC under one span: `message` builds a page's request from its token,
+    /// `send` calls the RPC, `rows` splits the answer into its rows and the next page's token.
+    async fn every_page<C, M, R, T, Fut>(
+        &self,
+        service: Service,
+        (rpc_service, method): (&'static str, &'static str),
+        client: &C,
+        message: impl Fn(String) -> M,
+        send: impl Fn(C, tonic::Request<M>) -> Fut,
+        rows: impl Fn(R) -> (Vec<T>, String),
+    ) -> Result<Vec<T>, Failure>
+    where
+        C: Clone,
+        Fut: Future<Output = Result<tonic::Response<R>, tonic::Status>>,
+    {
+        let (url, t) = (self.global.url(service).to_owned(), self.global.timeout);
+        let span = self.span(service, rpc_service, method);
+        let rows = &rows;
+        paging::all(|page_token| {
+            let pending = send(client.clone(), request(message(page_token), t));
+            let (span, url) = (span.clone(), url.clone());
+            async move { call(service, &url, t, &span, pending).await.map(rows) }
+        })
+        .await
+    }
+
     async fn run(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
         let mut partners = Vec::with_capacity(plan.partners.len());
         let mut versions = HashMap::new();
@@ -351,26 +377,19 @@ impl Seeder<'_> {
     async fn ptces(&mut self, plan: &DemoPlan, partners: &[String]) -> Result<(), Failure> {
         let (url, t) = (self.global.registry_url.clone(), self.global.timeout);
         const SVC: &str = "ess.registry.v1.Ptces";
-        let span = self.span(Service::Registry, SVC, "ListPtces");
-        let existing = paging::all(|page_token| {
-            let (mut client, span, url) = (self.ptces.clone(), span.clone(), url.clone());
-            let message = rpb::ListPtcesRequest {
-                page_size: 500,
-                page_token,
-            };
-            async move {
-                let r = call(
-                    Service::Registry,
-                    &url,
-                    t,
-                    &span,
-                    client.list_ptces(request(message, t)),
-                )
-                .await?;
-                Ok((r.ptces, r.next_page_token))
-            }
-        })
-        .await?;
+        let existing = self
+            .every_page(
+                Service::Registry,
+                (SVC, "ListPtces"),
+                &self.ptces,
+                |page_token| rpb::ListPtcesRequest {
+                    page_size: 500,
+                    page_token,
+                },
+                |mut client, r| async move { client.list_ptces(r).await },
+                |r| (r.ptces, r.next_page_token),
+            )
+            .await?;
         for p in &plan.ptces {
             let mut ptce = match existing.iter().find(|x| x.name == p.name) {
                 Some(found) => {
@@ -438,30 +457,23 @@ impl Seeder<'_> {
         const SVC: &str = "ess.registry.v1.Initiatives";
         for i in &plan.initiatives {
             let holder = &partners[i.holder];
-            let span = self.span(Service::Registry, SVC, "ListInitiatives");
-            let existing = paging::all(|page_token| {
-                let (mut client, span, url) = (self.initiatives.clone(), span.clone(), url.clone());
-                let message = rpb::ListInitiativesRequest {
-                    holder_id: holder.clone(),
-                    page_size: 500,
-                    page_token,
-                    ..Default::default()
-                };
-                async move {
-                    let r = call(
-                        Service::Registry,
-                        &url,
-                        t,
-                        &span,
-                        client.list_initiatives(request(message, t)),
-                    )
-                    .await?;
-                    Ok((r.initiatives, r.next_page_token))
-                }
-            })
-            .await?
-            .into_iter()
-            .find(|x| x.name == i.name);
+            let existing = self
+                .every_page(
+                    Service::Registry,
+                    (SVC, "ListInitiatives"),
+                    &self.initiatives,
+                    |page_token| rpb::ListInitiativesRequest {
+                        holder_id: holder.clone(),
+                        page_size: 500,
+                        page_token,
+                        ..Default::default()
+                    },
+                    |mut client, r| async move { client.list_initiatives(r).await },
+                    |r| (r.initiatives, r.next_page_token),
+                )
+                .await?
+                .into_iter()
+                .find(|x| x.name == i.name);
             let Some((first_stage, first_date)) = i.stages.first() else {
                 continue;
             };
@@ -527,32 +539,24 @@ impl Seeder<'_> {
 
     /// Creates and advances the activities; returns their ids in plan order.
     async fn activities(&mut self, plan: &DemoPlan, partners: &[String]) -> Result<Vec<String>, Failure> {
-        let (url, t) = (self.global.activities_url.clone(), self.global.timeout);
         const SVC: &str = "ess.activities.v1.Activities";
-        let span = self.span(Service::Activities, SVC, "ListActivities");
-        let existing: HashMap<String, apb::Activity> = paging::all(|page_token| {
-            let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
-            let message = apb::ListActivitiesRequest {
-                page_size: 500,
-                page_token,
-                ..Default::default()
-            };
-            async move {
-                let r = call(
-                    Service::Activities,
-                    &url,
-                    t,
-                    &span,
-                    client.list_activities(request(message, t)),
-                )
-                .await?;
-                Ok((r.activities, r.next_page_token))
-            }
-        })
-        .await?
-        .into_iter()
-        .map(|a| (a.title.clone(), a))
-        .collect();
+        let existing: HashMap<String, apb::Activity> = self
+            .every_page(
+                Service::Activities,
+                (SVC, "ListActivities"),
+                &self.activities,
+                |page_token| apb::ListActivitiesRequest {
+                    page_size: 500,
+                    page_token,
+                    ..Default::default()
+                },
+                |mut client, r| async move { client.list_activities(r).await },
+                |r| (r.activities, r.next_page_token),
+            )
+            .await?
+            .into_iter()
+            .map(|a| (a.title.clone(), a))
+            .collect();
         let mut ids = Vec::with_capacity(plan.activities.len());
         for planned in &plan.activities {
             let mut activity = match existing.get(&planned.title) {
@@ -704,30 +708,23 @@ impl Seeder<'_> {
             if session.end.as_ref().is_none_or(|end| end.seconds <= now) {
                 continue;
             }
-            let span = self.span(Service::Activities, SVC, "ListRegistrations");
-            let present: HashSet<String> = paging::all(|page_token| {
-                let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
-                let message = apb::ListRegistrationsRequest {
-                    session_id: session.id.clone(),
-                    page_size: 500,
-                    page_token,
-                };
-                async move {
-                    let r = call(
-                        Service::Activities,
-                        &url,
-                        t,
-                        &span,
-                        client.list_registrations(request(message, t)),
-                    )
-                    .await?;
-                    Ok((r.registrations, r.next_page_token))
-                }
-            })
-            .await?
-            .into_iter()
-            .map(|r| r.email)
-            .collect();
+            let present: HashSet<String> = self
+                .every_page(
+                    Service::Activities,
+                    (SVC, "ListRegistrations"),
+                    &self.activities,
+                    |page_token| apb::ListRegistrationsRequest {
+                        session_id: session.id.clone(),
+                        page_size: 500,
+                        page_token,
+                    },
+                    |mut client, r| async move { client.list_registrations(r).await },
+                    |r| (r.registrations, r.next_page_token),
+                )
+                .await?
+                .into_iter()
+                .map(|r| r.email)
+                .collect();
             for r in planned.registrations.iter().filter(|r| r.session == index) {
                 if present.contains(&r.email) {
                     self.report.registrations.found();
@@ -817,27 +814,20 @@ impl Seeder<'_> {
     async fn practices(&mut self, plan: &DemoPlan, partners: &[String], activities: &[String]) -> Result<(), Failure> {
         let (url, t) = (self.global.activities_url.clone(), self.global.timeout);
         const SVC: &str = "ess.activities.v1.Activities";
-        let span = self.span(Service::Activities, SVC, "ListPractices");
-        let existing = paging::all(|page_token| {
-            let (mut client, span, url) = (self.activities.clone(), span.clone(), url.clone());
-            let message = apb::ListPracticesRequest {
-                published_only: false,
-                page_size: 500,
-                page_token,
-            };
-            async move {
-                let r = call(
-                    Service::Activities,
-                    &url,
-                    t,
-                    &span,
-                    client.list_practices(request(message, t)),
-                )
-                .await?;
-                Ok((r.practices, r.next_page_token))
-            }
-        })
-        .await?;
+        let existing = self
+            .every_page(
+                Service::Activities,
+                (SVC, "ListPractices"),
+                &self.activities,
+                |page_token| apb::ListPracticesRequest {
+                    published_only: false,
+                    page_size: 500,
+                    page_token,
+                },
+                |mut client, r| async move { client.list_practices(r).await },
+                |r| (r.practices, r.next_page_token),
+            )
+            .await?;
         for p in &plan.practices {
             let practice = match existing.iter().find(|x| x.title == p.title) {
                 Some(found) => {
@@ -888,26 +878,19 @@ impl Seeder<'_> {
     async fn datasets(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
         let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
         const SVC: &str = "ess.observatory.v1.Observatory";
-        let span = self.span(Service::Observatory, SVC, "ListDatasets");
-        let existing = paging::all(|page_token| {
-            let (mut client, span, url) = (self.observatory.clone(), span.clone(), url.clone());
-            let message = opb::ListDatasetsRequest {
-                page_size: 500,
-                page_token,
-            };
-            async move {
-                let r = call(
-                    Service::Observatory,
-                    &url,
-                    t,
-                    &span,
-                    client.list_datasets(request(message, t)),
-                )
-                .await?;
-                Ok((r.datasets, r.next_page_token))
-            }
-        })
-        .await?;
+        let existing = self
+            .every_page(
+                Service::Observatory,
+                (SVC, "ListDatasets"),
+                &self.observatory,
+                |page_token| opb::ListDatasetsRequest {
+                    page_size: 500,
+                    page_token,
+                },
+                |mut client, r| async move { client.list_datasets(r).await },
+                |r| (r.datasets, r.next_page_token),
+            )
+            .await?;
         for d in &plan.datasets {
             if existing.iter().any(|x| x.source == d.source && x.edition == d.edition) {
                 self.report.datasets.found();
@@ -969,27 +952,20 @@ impl Seeder<'_> {
     async fn actions(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
         let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
         const SVC: &str = "ess.observatory.v1.ActionPlan";
-        let span = self.span(Service::Observatory, SVC, "ListActions");
-        let existing = paging::all(|page_token| {
-            let (mut client, span, url) = (self.action_plan.clone(), span.clone(), url.clone());
-            let message = opb::ListActionsRequest {
-                axis: 0,
-                page_size: 500,
-                page_token,
-            };
-            async move {
-                let r = call(
-                    Service::Observatory,
-                    &url,
-                    t,
-                    &span,
-                    client.list_actions(request(message, t)),
-                )
-                .await?;
-                Ok((r.actions, r.next_page_token))
-            }
-        })
-        .await?;
+        let existing = self
+            .every_page(
+                Service::Observatory,
+                (SVC, "ListActions"),
+                &self.action_plan,
+                |page_token| opb::ListActionsRequest {
+                    axis: 0,
+                    page_size: 500,
+                    page_token,
+                },
+                |mut client, r| async move { client.list_actions(r).await },
+                |r| (r.actions, r.next_page_token),
+            )
+            .await?;
         for a in &plan.actions {
             if existing.iter().any(|x| x.title == a.title) {
                 self.report.actions.found();
@@ -1032,26 +1008,19 @@ impl Seeder<'_> {
     async fn reports(&mut self, plan: &DemoPlan) -> Result<(), Failure> {
         let (url, t) = (self.global.observatory_url.clone(), self.global.timeout);
         const SVC: &str = "ess.observatory.v1.Reports";
-        let span = self.span(Service::Observatory, SVC, "ListPublishedReports");
-        let existing = paging::all(|page_token| {
-            let (mut client, span, url) = (self.reports.clone(), span.clone(), url.clone());
-            let message = opb::ListPublishedReportsRequest {
-                page_size: 500,
-                page_token,
-            };
-            async move {
-                let r = call(
-                    Service::Observatory,
-                    &url,
-                    t,
-                    &span,
-                    client.list_published_reports(request(message, t)),
-                )
-                .await?;
-                Ok((r.reports, r.next_page_token))
-            }
-        })
-        .await?;
+        let existing = self
+            .every_page(
+                Service::Observatory,
+                (SVC, "ListPublishedReports"),
+                &self.reports,
+                |page_token| opb::ListPublishedReportsRequest {
+                    page_size: 500,
+                    page_token,
+                },
+                |mut client, r| async move { client.list_published_reports(r).await },
+                |r| (r.reports, r.next_page_token),
+            )
+            .await?;
         for r in &plan.reports {
             let year_start = format!("{}-01-01", r.year);
             if existing
