@@ -5,7 +5,9 @@
 
 use std::{process::Command, str::FromStr as _, time::Duration};
 
-use ess_proto::registry::v1::{CreatePartnerRequest, partner_registry_client::PartnerRegistryClient};
+use ess_proto::registry::v1::{
+    CreatePartnerRequest, ListPartnersRequest, partner_registry_client::PartnerRegistryClient,
+};
 use platform::testing::{TestStream, admin_database_url, init_test_logging, nats_url};
 use sqlx::{
     Connection as _, PgConnection,
@@ -168,7 +170,8 @@ async fn each_service_role_reaches_only_its_own_database_and_the_service_works_u
     let addr = app.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let running = tokio::spawn(app.run(shutdown.clone()));
-    PartnerRegistryClient::new(admin_channel(format!("http://{addr}")).await)
+    let mut partners = PartnerRegistryClient::new(admin_channel(format!("http://{addr}")).await);
+    partners
         .create_partner(CreatePartnerRequest {
             name: "Coopérative d'essai".into(),
             siret: "73282932000074".into(),
@@ -178,6 +181,22 @@ async fn each_service_role_reaches_only_its_own_database_and_the_service_works_u
         })
         .await
         .expect("the registry writes under its own role");
+    // A text search works under the role: it reads the word statistics (`pg_stats`, after an
+    // ANALYZE) and calls `partners_matching`.
+    let mut own = PgConnection::connect(&provisioned.url("registry", "registry"))
+        .await
+        .unwrap();
+    sqlx::raw_sql("ANALYZE partners").execute(&mut own).await.unwrap();
+    let found = partners
+        .list_partners(ListPartnersRequest {
+            query: "essai".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("the registry searches under its own role")
+        .into_inner()
+        .partners;
+    assert_eq!(found.len(), 1);
     shutdown.cancel();
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
 
