@@ -314,6 +314,28 @@ fn listings() -> Vec<(&'static str, ListPartnersRequest)> {
     ]
 }
 
+/// One SIRENE import of `rows` establishment rows as a row of the report, beside the `COPY` of
+/// the same establishments file; printed as it is measured.
+fn import_row(scenario: String, platform_path: &str, rows: u64, elapsed: Duration, copy: Duration) -> Row {
+    let platform = whole(rows, elapsed);
+    let baseline = whole(rows, copy);
+    eprintln!(
+        "{scenario}: {:.2} s, {} rows/s / COPY {:.2} s",
+        elapsed.as_secs_f64(),
+        platform.rate_per_s,
+        copy.as_secs_f64()
+    );
+    Row {
+        scenario,
+        platform_path: platform_path.into(),
+        ratio_pct: ratio(&platform, &baseline),
+        platform,
+        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
+        baseline: Some(baseline),
+        target: "≥ 50,000 rows/s".into(),
+    }
+}
+
 pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result<Vec<Row>> {
     let channel = Endpoint::from_shared(env.registry.url.clone())?
         .connect()
@@ -327,51 +349,30 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
     let (units, establishments) = tokio::task::spawn_blocking(move || generate_national(&dir)).await??;
     let (elapsed, created) = import(&sirene, &units, &establishments).await?;
     let copy = copy_baseline(raw, "raw_sirene_national", 7, &establishments).await?;
-    let platform = whole(NATIONAL_ESTABLISHMENTS, elapsed);
-    let baseline = whole(NATIONAL_ESTABLISHMENTS, copy);
-    eprintln!(
-        "registry SIRENE import, national stock: {NATIONAL_ESTABLISHMENTS} rows in {:.2} s ({} rows/s, {created} partners created) / COPY {:.2} s",
-        elapsed.as_secs_f64(),
-        platform.rate_per_s,
-        copy.as_secs_f64()
-    );
-    let mut rows = vec![Row {
-        scenario: format!(
+    let mut rows = vec![import_row(
+        format!(
             "registry SIRENE import, national stock ({NATIONAL_ESTABLISHMENTS} establishment rows and \
              {NATIONAL_UNITS} units of every département, {created} partners created)"
         ),
-        platform_path: "ImportSirene stream: parse and keep the ESS units and the establishments of 14, 50 and 61, \
-                        COPY to staging, one set-based upsert, an event per partner"
-            .into(),
-        ratio_pct: ratio(&platform, &baseline),
-        platform,
-        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
-        baseline: Some(baseline),
-        target: "≥ 50,000 rows/s".into(),
-    }];
+        "ImportSirene stream: parse and keep the ESS units and the establishments of 14, 50 and 61, \
+         COPY to staging, one set-based upsert, an event per partner",
+        NATIONAL_ESTABLISHMENTS,
+        elapsed,
+        copy,
+    )];
 
     // The worst case: every row a new partner.
     let dir = args.out.join("sirene-registry");
     let (units, establishments) = tokio::task::spawn_blocking(move || generate(&dir)).await??;
     let (elapsed, created) = import(&sirene, &units, &establishments).await?;
     let copy = copy_baseline(raw, "raw_sirene_etablissements", 7, &establishments).await?;
-    let platform = whole(ESTABLISHMENTS, elapsed);
-    let baseline = whole(ESTABLISHMENTS, copy);
-    eprintln!(
-        "registry SIRENE import: {ESTABLISHMENTS} rows in {:.2} s ({} rows/s, {created} partners created) / COPY {:.2} s",
-        elapsed.as_secs_f64(),
-        platform.rate_per_s,
-        copy.as_secs_f64()
-    );
-    rows.push(Row {
-        scenario: format!("registry SIRENE import ({ESTABLISHMENTS} establishment rows, {created} partners created)"),
-        platform_path: "ImportSirene stream: parse, COPY to staging, one set-based upsert, an event per partner".into(),
-        ratio_pct: ratio(&platform, &baseline),
-        platform,
-        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
-        baseline: Some(baseline.clone()),
-        target: "≥ 50,000 rows/s".into(),
-    });
+    rows.push(import_row(
+        format!("registry SIRENE import ({ESTABLISHMENTS} establishment rows, {created} partners created)"),
+        "ImportSirene stream: parse, COPY to staging, one set-based upsert, an event per partner",
+        ESTABLISHMENTS,
+        elapsed,
+        copy,
+    ));
     // The monthly case: the next stock file, where almost nothing changed. The same files again:
     // every row parsed, staged and compared, nothing written, no event.
     let (again, created_again) = import(&sirene, &units, &establishments).await?;
@@ -379,24 +380,13 @@ pub async fn run(args: &Args, env: &Environment, raw: &PgPool) -> anyhow::Result
         created_again == 0,
         "re-importing the same files created {created_again} partners"
     );
-    let platform = whole(ESTABLISHMENTS, again);
-    eprintln!(
-        "registry SIRENE re-import, unchanged: {ESTABLISHMENTS} rows in {:.2} s ({} rows/s)",
-        again.as_secs_f64(),
-        platform.rate_per_s
-    );
-    rows.push(Row {
-        scenario: format!(
-            "registry SIRENE re-import of the same files ({ESTABLISHMENTS} establishment rows, nothing changed)"
-        ),
-        platform_path: "ImportSirene stream: parse, COPY to staging, one set-based upsert that finds nothing to change"
-            .into(),
-        ratio_pct: ratio(&platform, &baseline),
-        platform,
-        baseline_path: "COPY of the same establishments file into a table of text columns".into(),
-        baseline: Some(baseline),
-        target: "≥ 50,000 rows/s".into(),
-    });
+    rows.push(import_row(
+        format!("registry SIRENE re-import of the same files ({ESTABLISHMENTS} establishment rows, nothing changed)"),
+        "ImportSirene stream: parse, COPY to staging, one set-based upsert that finds nothing to change",
+        ESTABLISHMENTS,
+        again,
+        copy,
+    ));
 
     let partners: i64 = sqlx::query_scalar("SELECT count(*) FROM partners")
         .fetch_one(&PgPool::connect(&env.registry_db).await?)
